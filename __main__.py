@@ -1,0 +1,49 @@
+"""argo-github-webhooks: read the settings, build the components, export the outputs."""
+
+from pathlib import Path
+
+import pulumi
+
+from components.argo_workflows import ArgoWorkflows, ArgoWorkflowsArgs
+from components.github_webhooks import OrganizationWebhooks, OrganizationWebhooksArgs, WebhookSpec
+from components.pipeline import EventPipeline, EventPipelineArgs
+from components.stack_config import github_credentials, load_settings
+from components.webhook_auth import WebhookAuth, WebhookAuthArgs
+
+settings = load_settings(Path(__file__).resolve().parent)
+credentials = github_credentials()
+
+argo = ArgoWorkflows("argo-workflows", ArgoWorkflowsArgs.from_settings(settings))
+auth = WebhookAuth(
+    "github-webhook",
+    WebhookAuthArgs(namespace=argo.workflow_namespace.metadata.name, secret_version=settings.webhook_secret_version),
+)
+pipelines = [
+    EventPipeline(
+        pipeline.name,
+        EventPipelineArgs(pipeline=pipeline, namespace=settings.workflow_namespace),
+        opts=pulumi.ResourceOptions(depends_on=[argo]),
+    )
+    for pipeline in settings.pipelines
+]
+webhooks = [WebhookSpec(pipeline.name, settings.webhook_url(pipeline), pipeline.events) for pipeline in settings.pipelines]
+organizations = {
+    organization: OrganizationWebhooks(
+        f"github-{organization}",
+        OrganizationWebhooksArgs(
+            organization=organization,
+            webhooks=webhooks,
+            secret=auth.secret,
+            token=credentials.token,
+            base_url=credentials.base_url,
+        ),
+        # GitHub pings each new webhook at once: everything that answers it must exist first.
+        opts=pulumi.ResourceOptions(depends_on=[argo, auth, *pipelines]),
+    )
+    for organization in settings.organizations
+}
+
+pulumi.export("argoServerUrl", settings.argo_server_url)
+pulumi.export("webhookUrls", {pipeline.name: settings.webhook_url(pipeline) for pipeline in settings.pipelines})
+pulumi.export("webhookSecret", auth.secret)
+pulumi.export("organizationWebhooks", {name: component.webhook_ids for name, component in organizations.items()})

@@ -1,0 +1,536 @@
+"""The stack's settings: parsed once from Pulumi config into immutable objects, with every check in one place.
+
+Nothing here touches Pulumi's engine: `parse_settings` takes the raw `argo-github-webhooks:*` values (strings, as
+Pulumi stores them; objects and lists as JSON) and either returns `StackSettings` or raises `ConfigError` listing
+every problem, so a bad config fails before a single resource is registered.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from components.github_events import BRANCH_SOURCES, EVENTS_WITHOUT_ACTION, EVENTS_WITHOUT_REPOSITORY, catalogue
+from components.templates import TemplateError, WorkflowTemplateFile, load_template
+
+PROJECT = "argo-github-webhooks"
+RELEASE_NAME = "argo-workflows"
+DEFAULT_CHART_VERSION = "1.0.18"
+MAX_WEBHOOKS_PER_EVENT = 20  # GitHub's limit per event per organization
+
+WELL_KNOWN_PARAMETERS = ("git_url", "git_ref", "head_commit", "repository", "event", "delivery_id")
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+_REPOSITORY_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+_ACTION = re.compile(r"^[a-z][a-z_]*$")
+_PAYLOAD_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PARAMETER_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_CHART_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
+_INGRESS_PATH = re.compile(r"^/([A-Za-z0-9._~-]+/)*$")
+_BRANCH_PATTERN_FORBIDDEN = re.compile(r"[\s~^:\\\[\]]|\.\.|@\{|//")
+
+_TOP_LEVEL_KEYS = (
+    "host",
+    "argoNamespace",
+    "workflowNamespace",
+    "chartVersion",
+    "ingress",
+    "helmValues",
+    "organizations",
+    "webhookSecretVersion",
+    "pipelines",
+)
+_INGRESS_KEYS = ("className", "annotations", "tlsSecretName", "path")
+_PIPELINE_KEYS = ("name", "template", "events", "branches", "actions", "repositories", "parameters")
+
+
+class ConfigError(ValueError):
+    """The stack config cannot be deployed; `problems` names each key or file and what is allowed."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        listing = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"invalid stack configuration ({count} problem{'s' if count != 1 else ''}):\n{listing}")
+
+
+@dataclass(frozen=True)
+class Ingress:
+    class_name: str | None = None
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    tls_secret_name: str = f"{RELEASE_NAME}-server-tls"
+    path: str = "/"
+
+
+@dataclass(frozen=True)
+class PayloadField:
+    """A parameter read from the payload at a dotted path (`repository.clone_url`)."""
+
+    path: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RawExpression:
+    """A parameter computed by an Argo expression the user wrote."""
+
+    expression: str
+
+
+ParameterSource = PayloadField | RawExpression
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """One event pipeline: which deliveries start which template, with which parameters."""
+
+    name: str
+    template: WorkflowTemplateFile
+    events: tuple[str, ...]
+    branches: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+    repositories: tuple[str, ...] = ()
+    parameters: Mapping[str, ParameterSource] = field(default_factory=dict)
+
+    @property
+    def well_known_parameters(self) -> tuple[str, ...]:
+        """Well-known parameters the template declares and the pipeline does not map: the program fills them."""
+        declared = self.template.parameter_names
+        return tuple(name for name in WELL_KNOWN_PARAMETERS if name in declared and name not in self.parameters)
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    host: str
+    organizations: tuple[str, ...]
+    pipelines: tuple[Pipeline, ...]
+    argo_namespace: str = "argo"
+    workflow_namespace: str = "workflows"
+    chart_version: str = DEFAULT_CHART_VERSION
+    ingress: Ingress = field(default_factory=Ingress)
+    helm_values: Mapping[str, Any] = field(default_factory=dict)
+    webhook_secret_version: int = 1
+
+    @property
+    def argo_server_url(self) -> str:
+        return f"https://{self.host}{self.ingress.path}"
+
+    def webhook_url(self, pipeline: Pipeline) -> str:
+        """Argo Server's events endpoint for the pipeline: the pipeline's name is the discriminator."""
+        return f"{self.argo_server_url}api/v1/events/{self.workflow_namespace}/{pipeline.name}"
+
+
+class _Problems:
+    """Collects problems so that one run reports all of them."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.items.append(f"{key}: {message}")
+
+
+def _key(name: str) -> str:
+    return f"{PROJECT}:{name}"
+
+
+def parse_settings(raw: Mapping[str, str], project_root: Path) -> StackSettings:
+    """Validate the raw config values (`argo-github-webhooks:<key>` → string) into settings, or raise ConfigError."""
+    problems = _Problems()
+    values: dict[str, Any] = {}
+    for full_key, text in raw.items():
+        namespace, _, name = full_key.partition(":")
+        if namespace != PROJECT:
+            continue
+        if name not in _TOP_LEVEL_KEYS:
+            problems.add(full_key, f"unknown key (allowed: {', '.join(_TOP_LEVEL_KEYS)})")
+            continue
+        values[name] = _decode(text)
+
+    host = _parse_host(values.get("host"), problems)
+    argo_namespace = _parse_dns_label(values.get("argoNamespace", "argo"), "argoNamespace", problems)
+    workflow_namespace = _parse_dns_label(values.get("workflowNamespace", "workflows"), "workflowNamespace", problems)
+    if argo_namespace and argo_namespace == workflow_namespace:
+        problems.add(_key("workflowNamespace"), f"must differ from argoNamespace ({argo_namespace!r})")
+    chart_version = _parse_chart_version(values.get("chartVersion", DEFAULT_CHART_VERSION), problems)
+    ingress = _parse_ingress(values.get("ingress", {}), problems)
+    helm_values = _parse_helm_values(values.get("helmValues", {}), problems)
+    organizations = _parse_organizations(values.get("organizations"), problems)
+    secret_version = _parse_secret_version(values.get("webhookSecretVersion", 1), problems)
+    pipelines = _parse_pipelines(values.get("pipelines"), project_root, problems)
+
+    if problems.items:
+        raise ConfigError(problems.items)
+    return StackSettings(
+        host=host,
+        organizations=organizations,
+        pipelines=pipelines,
+        argo_namespace=argo_namespace,
+        workflow_namespace=workflow_namespace,
+        chart_version=chart_version,
+        ingress=ingress,
+        helm_values=helm_values,
+        webhook_secret_version=secret_version,
+    )
+
+
+def _decode(text: str) -> Any:
+    """Pulumi hands objects and lists over as JSON text, scalars as plain text."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def _parse_host(value: Any, problems: _Problems) -> str:
+    key = _key("host")
+    if value is None:
+        problems.add(key, "is required: the public host name of the Argo Server ingress, e.g. argo.dev.example.com")
+        return ""
+    if not isinstance(value, str) or not value:
+        problems.add(key, "must be a non-empty string")
+        return ""
+    if "://" in value:
+        problems.add(key, f"{value!r} must not include a scheme: write the host name only, e.g. argo.example.com")
+    elif "/" in value:
+        problems.add(key, f"{value!r} must not include a path: use ingress.path for a path prefix")
+    elif any(character.isspace() for character in value):
+        problems.add(key, f"{value!r} must not contain spaces")
+    elif ":" in value:
+        problems.add(key, f"{value!r} must not include a port: the ingress serves HTTPS on 443")
+    elif not _DNS_SUBDOMAIN.match(value) or "." not in value:
+        problems.add(key, f"{value!r} is not a fully qualified, lower-case DNS name (RFC 1123)")
+    else:
+        return value
+    return ""
+
+
+def _parse_dns_label(value: Any, name: str, problems: _Problems) -> str:
+    if isinstance(value, str) and _DNS_LABEL.match(value):
+        return value
+    problems.add(_key(name), f"{value!r} is not a valid namespace name (DNS-1123 label: a-z, 0-9 and '-', at most 63)")
+    return ""
+
+
+def _parse_chart_version(value: Any, problems: _Problems) -> str:
+    if isinstance(value, str) and _CHART_VERSION.match(value):
+        return value
+    problems.add(_key("chartVersion"), f"{value!r} is not a pinned chart version (e.g. {DEFAULT_CHART_VERSION})")
+    return ""
+
+
+def _unknown_keys(mapping: Mapping[str, Any], allowed: Sequence[str], key: str, problems: _Problems) -> None:
+    for unknown in sorted(set(mapping) - set(allowed)):
+        problems.add(f"{key}.{unknown}", f"unknown key (allowed: {', '.join(allowed)})")
+
+
+def _parse_ingress(value: Any, problems: _Problems) -> Ingress:
+    key = _key("ingress")
+    if not isinstance(value, dict):
+        problems.add(key, f"must be an object with keys {', '.join(_INGRESS_KEYS)}")
+        return Ingress()
+    _unknown_keys(value, _INGRESS_KEYS, key, problems)
+    class_name = value.get("className")
+    if class_name is not None and not (isinstance(class_name, str) and _DNS_SUBDOMAIN.match(class_name)):
+        problems.add(f"{key}.className", f"{class_name!r} is not a valid IngressClass name")
+    annotations = value.get("annotations", {})
+    if not isinstance(annotations, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in annotations.items()
+    ):
+        problems.add(f"{key}.annotations", "must be a map of strings to strings (quote numbers and booleans)")
+        annotations = {}
+    tls_secret_name = value.get("tlsSecretName", Ingress.tls_secret_name)
+    if not (isinstance(tls_secret_name, str) and _DNS_SUBDOMAIN.match(tls_secret_name)):
+        problems.add(f"{key}.tlsSecretName", f"{tls_secret_name!r} is not a valid Secret name (DNS-1123 subdomain)")
+    path = value.get("path", "/")
+    if not (isinstance(path, str) and _INGRESS_PATH.match(path)):
+        problems.add(f"{key}.path", f"{path!r} must start and end with '/' (e.g. '/' or '/argo/')")
+    return Ingress(
+        class_name=class_name if isinstance(class_name, str) else None,
+        annotations=dict(annotations),
+        tls_secret_name=str(tls_secret_name),
+        path=str(path),
+    )
+
+
+def _parse_helm_values(value: Any, problems: _Problems) -> dict[str, Any]:
+    key = _key("helmValues")
+    if not isinstance(value, dict):
+        problems.add(key, "must be an object of chart values (deep-merged over the program's)")
+        return {}
+    server = value.get("server")
+    auth_modes = server.get("authModes") if isinstance(server, dict) else None
+    if auth_modes is not None and (not isinstance(auth_modes, list) or "server" in auth_modes):
+        problems.add(
+            f"{key}.server.authModes",
+            f"{auth_modes!r} is not allowed: with 'server' Argo accepts unsigned deliveries as its own "
+            "ServiceAccount; use ['client'] or ['client', 'sso']",
+        )
+    crds = value.get("crds")
+    if isinstance(crds, dict) and crds.get("full") is True:
+        problems.add(
+            f"{key}.crds.full",
+            "true is not allowed: the full CRDs are installed by a Helm hook, which Pulumi's Chart v4 never runs",
+        )
+    return value
+
+
+def _parse_organizations(value: Any, problems: _Problems) -> tuple[str, ...]:
+    key = _key("organizations")
+    if value is None:
+        problems.add(key, "is required: a list of GitHub organization logins")
+        return ()
+    if not isinstance(value, list) or not value:
+        problems.add(key, "must be a non-empty list of GitHub organization logins")
+        return ()
+    seen: set[str] = set()
+    organizations = []
+    for index, login in enumerate(value):
+        item = f"{key}[{index}]"
+        if not isinstance(login, str) or not _GITHUB_LOGIN.match(login):
+            problems.add(item, f"{login!r} is not a GitHub login (letters, digits, single hyphens; at most 39)")
+        elif login.lower() in seen:
+            problems.add(item, f"{login!r} is listed twice (logins are case-insensitive)")
+        else:
+            seen.add(login.lower())
+            organizations.append(login)
+    return tuple(organizations)
+
+
+def _parse_secret_version(value: Any, problems: _Problems) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    problems.add(_key("webhookSecretVersion"), f"{value!r} must be a positive integer (bump it to rotate the secret)")
+    return 1
+
+
+def _parse_pipelines(value: Any, project_root: Path, problems: _Problems) -> tuple[Pipeline, ...]:
+    key = _key("pipelines")
+    if value is None:
+        problems.add(key, "is required: a list of pipelines (name, template, events, ...)")
+        return ()
+    if not isinstance(value, list) or not value:
+        problems.add(key, "must be a non-empty list of pipelines")
+        return ()
+    templates: dict[Path, WorkflowTemplateFile | None] = {}
+    pipelines: list[Pipeline] = []
+    seen_names: set[str] = set()
+    for index, entry in enumerate(value):
+        item = f"{key}[{index}]"
+        if not isinstance(entry, dict):
+            problems.add(item, "must be an object with keys " + ", ".join(_PIPELINE_KEYS))
+            continue
+        pipeline = _parse_pipeline(entry, item, project_root, templates, problems)
+        if pipeline is None:
+            continue
+        if pipeline.name in seen_names:
+            problems.add(f"{item}.name", f"{pipeline.name!r} is used by another pipeline (names must be unique)")
+            continue
+        seen_names.add(pipeline.name)
+        pipelines.append(pipeline)
+    _check_webhook_limit(pipelines, key, problems)
+    return tuple(pipelines)
+
+
+def _parse_pipeline(
+    entry: Mapping[str, Any],
+    item: str,
+    project_root: Path,
+    templates: dict[Path, WorkflowTemplateFile | None],
+    problems: _Problems,
+) -> Pipeline | None:
+    before = len(problems.items)
+    _unknown_keys(entry, _PIPELINE_KEYS, item, problems)
+    name = entry.get("name")
+    if not isinstance(name, str) or not _DNS_LABEL.match(name):
+        problems.add(f"{item}.name", f"{name!r} is not a valid pipeline name (DNS-1123 label: a-z, 0-9, '-')")
+    template = _parse_template_path(entry.get("template"), f"{item}.template", project_root, templates, problems)
+    events = _parse_events(entry.get("events"), f"{item}.events", problems)
+    branches = _string_list(entry.get("branches", []), f"{item}.branches", _branch_pattern_problem, problems)
+    actions = _string_list(entry.get("actions", []), f"{item}.actions", _action_problem, problems)
+    repositories = _string_list(entry.get("repositories", []), f"{item}.repositories", _repository_problem, problems)
+    _check_filters_apply(events, branches, actions, repositories, item, problems)
+    parameters = _parse_parameters(entry.get("parameters", {}), f"{item}.parameters", problems)
+    if template is not None:
+        _check_parameters_against_template(parameters, template, item, problems)
+    if len(problems.items) != before or template is None:
+        return None
+    return Pipeline(
+        name=name,
+        template=template,
+        events=events,
+        branches=branches,
+        actions=actions,
+        repositories=repositories,
+        parameters=parameters,
+    )
+
+
+def _parse_template_path(
+    value: Any,
+    key: str,
+    project_root: Path,
+    templates: dict[Path, WorkflowTemplateFile | None],
+    problems: _Problems,
+) -> WorkflowTemplateFile | None:
+    if not isinstance(value, str) or not value:
+        problems.add(key, "is required: the path of a WorkflowTemplate YAML file (relative to the project or absolute)")
+        return None
+    path = Path(value)
+    path = path if path.is_absolute() else project_root / path
+    if path not in templates:  # each file is read and checked once, however many pipelines use it
+        try:
+            templates[path] = load_template(path)
+        except TemplateError as error:
+            templates[path] = None
+            for problem in error.problems:
+                problems.add(f"{key} ({value})", problem)
+    return templates[path]
+
+
+def _parse_events(value: Any, key: str, problems: _Problems) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        problems.add(key, "must be a non-empty list of GitHub event names (e.g. [push, pull_request])")
+        return ()
+    events: list[str] = []
+    for index, event in enumerate(value):
+        if not isinstance(event, str):
+            problems.add(f"{key}[{index}]", f"{event!r} is not an event name")
+            continue
+        problem = catalogue().problem_with(event)
+        if problem:
+            problems.add(f"{key}[{index}]", problem)
+        elif event in events:
+            problems.add(f"{key}[{index}]", f"{event!r} is listed twice")
+        else:
+            events.append(event)
+    return tuple(events)
+
+
+def _string_list(
+    value: Any, key: str, check: Callable[[str], str | None], problems: _Problems
+) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        problems.add(key, "must be a list of strings")
+        return ()
+    items: list[str] = []
+    for index, item in enumerate(value):
+        problem = check(item) if isinstance(item, str) and item else f"{item!r} is not a non-empty string"
+        if problem:
+            problems.add(f"{key}[{index}]", problem)
+        else:
+            items.append(item)
+    return tuple(items)
+
+
+def _branch_pattern_problem(pattern: str) -> str | None:
+    if pattern.startswith("!"):
+        return f"{pattern!r}: negated patterns are not supported; list the branches to match"
+    if pattern.startswith("refs/"):
+        return f"{pattern!r}: write the branch name or glob (e.g. 'main', 'release/*'), not the full ref"
+    if _BRANCH_PATTERN_FORBIDDEN.search(pattern) or pattern.startswith("/") or pattern.endswith("/"):
+        return (
+            f"{pattern!r} is not a branch glob: use branch name characters with '*' (anything but '/'), "
+            "'**' (anything) and '?' (one character but '/')"
+        )
+    return None
+
+
+def _action_problem(action: str) -> str | None:
+    return None if _ACTION.match(action) else f"{action!r} is not an action name (lower case, e.g. 'opened')"
+
+
+def _repository_problem(repository: str) -> str | None:
+    owner, slash, name = repository.rpartition("/")
+    if _REPOSITORY_NAME.match(name) and (not slash or _GITHUB_LOGIN.match(owner)):
+        return None
+    return f"{repository!r} is not a repository 'name' or 'owner/name'"
+
+
+def _check_filters_apply(
+    events: tuple[str, ...],
+    branches: tuple[str, ...],
+    actions: tuple[str, ...],
+    repositories: tuple[str, ...],
+    item: str,
+    problems: _Problems,
+) -> None:
+    if not events:
+        return
+    without_branch = [event for event in events if event not in BRANCH_SOURCES]
+    if branches and without_branch:
+        problems.add(
+            f"{item}.branches",
+            f"does not apply to {', '.join(without_branch)} (branch filters work with {', '.join(BRANCH_SOURCES)}); "
+            "split the pipeline or drop the filter",
+        )
+    if actions and all(event in EVENTS_WITHOUT_ACTION for event in events):
+        problems.add(f"{item}.actions", f"does not apply: none of {', '.join(events)} carries an action")
+    if repositories and all(event in EVENTS_WITHOUT_REPOSITORY for event in events):
+        problems.add(f"{item}.repositories", f"does not apply: none of {', '.join(events)} carries a repository")
+
+
+def _parse_parameters(value: Any, key: str, problems: _Problems) -> dict[str, ParameterSource]:
+    if not isinstance(value, dict):
+        problems.add(key, "must be a map of template parameter name to a payload path or {expression: ...}")
+        return {}
+    parameters: dict[str, ParameterSource] = {}
+    for name, source in value.items():
+        item = f"{key}.{name}"
+        if not _PARAMETER_NAME.match(name):
+            problems.add(item, f"{name!r} is not a valid parameter name")
+        elif isinstance(source, str):
+            segments = tuple(source.split("."))
+            if all(_PAYLOAD_FIELD.match(segment) for segment in segments):
+                parameters[name] = PayloadField(segments)
+            else:
+                problems.add(
+                    item,
+                    f"{source!r} is not a payload path: dot-separated field names, e.g. repository.clone_url",
+                )
+        elif isinstance(source, dict) and set(source) == {"expression"} and isinstance(source["expression"], str):
+            if source["expression"].strip():
+                parameters[name] = RawExpression(source["expression"])
+            else:
+                problems.add(item, "expression must not be empty")
+        else:
+            problems.add(item, "must be a payload path string or {expression: '<Argo expression>'}")
+    return parameters
+
+
+def _check_parameters_against_template(
+    parameters: Mapping[str, ParameterSource], template: WorkflowTemplateFile, item: str, problems: _Problems
+) -> None:
+    declared = template.parameter_names
+    for name in parameters:
+        if name not in declared:
+            problems.add(
+                f"{item}.parameters.{name}",
+                f"is not declared by {template.path.name} (declared: {', '.join(sorted(declared)) or 'none'})",
+            )
+    for parameter in template.parameters:
+        if parameter.required and parameter.name not in parameters and parameter.name not in WELL_KNOWN_PARAMETERS:
+            problems.add(
+                f"{item}.parameters",
+                f"template parameter {parameter.name!r} of {template.path.name} has no default: map it "
+                f"(well-known names filled automatically: {', '.join(WELL_KNOWN_PARAMETERS)})",
+            )
+
+
+def _check_webhook_limit(pipelines: Sequence[Pipeline], key: str, problems: _Problems) -> None:
+    counts: dict[str, int] = {}
+    for pipeline in pipelines:
+        for event in pipeline.events:
+            counts[event] = counts.get(event, 0) + 1
+    for event, count in sorted(counts.items()):
+        if count > MAX_WEBHOOKS_PER_EVENT:
+            problems.add(
+                key,
+                f"{count} pipelines listen to {event!r}, but GitHub allows at most {MAX_WEBHOOKS_PER_EVENT} webhooks "
+                "per event per organization (each pipeline is one webhook in every organization)",
+            )

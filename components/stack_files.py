@@ -1,0 +1,65 @@
+"""Reads a stack's config straight from `Pulumi.<stack>.yaml`, as Pulumi would hand it to the program.
+
+For what runs without the Pulumi CLI (the delivery simulator, the tests): the same flat `project:key` → string map,
+with the defaults declared in `Pulumi.yaml` filled in, so they parse the very settings `pulumi up` would.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.config import PROJECT
+
+
+class StackFileError(ValueError):
+    """The stack file is missing or unreadable."""
+
+
+def stack_names(project_root: Path) -> list[str]:
+    """The stacks that have a `Pulumi.<stack>.yaml` beside `Pulumi.yaml`."""
+    return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in project_root.glob("Pulumi.*.yaml"))
+
+
+def _as_config_string(value: Any) -> str:
+    """Pulumi keeps scalars as their text and objects and lists as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value)
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise StackFileError(f"{path.name} not found") from None
+    except yaml.YAMLError as error:
+        raise StackFileError(f"{path.name} is not valid YAML: {' '.join(str(error).split())}") from None
+    if not isinstance(loaded, dict):
+        raise StackFileError(f"{path.name} is not a YAML mapping")
+    return loaded
+
+
+def read_stack_config(project_root: Path, stack: str) -> dict[str, str]:
+    """The `project:key` → string config of `stack`: Pulumi.yaml's declared defaults, then the stack file's values."""
+    if stack not in stack_names(project_root):
+        known = ", ".join(stack_names(project_root)) or "none"
+        raise StackFileError(f"unknown stack {stack!r}: no Pulumi.{stack}.yaml (stacks: {known})")
+    project = _load_yaml(project_root / "Pulumi.yaml")
+    config: dict[str, str] = {}
+    for key, declaration in (project.get("config") or {}).items():
+        if isinstance(declaration, dict) and "default" in declaration:
+            config[f"{PROJECT}:{key}"] = _as_config_string(declaration["default"])
+    for key, value in (_load_yaml(project_root / f"Pulumi.{stack}.yaml").get("config") or {}).items():
+        full_key = key if ":" in key else f"{PROJECT}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            continue  # an encrypted value: only the Pulumi CLI can read it, and none of the program's keys is one
+        config[full_key] = _as_config_string(value)
+    return config

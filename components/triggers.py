@@ -1,0 +1,266 @@
+"""The trigger model: a pipeline's filters as null-safe Argo expressions, and the words for why one did not match.
+
+Argo evaluates every WorkflowEventBinding in the namespace for every delivery, and one expression that fails turns
+the delivery into HTTP 500. So every expression written here reads the payload only through `?.` and `??`, the
+discriminator is tested first (other pipelines' bindings stop there), then the event name, then the filters.
+
+The simulator evaluates exactly these expression strings (components.expr), so what it reports cannot drift from
+what the bindings do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from components.config import PayloadField, Pipeline, RawExpression
+from components.expr import quote
+from components.github_events import BRANCH_SOURCES, EVENTS_WITHOUT_ACTION, EVENTS_WITHOUT_REPOSITORY
+
+LABEL_PREFIX = "argo-github-webhooks"
+EVENT_HEADER = 'metadata["x-github-event"]'
+DELIVERY_HEADER = 'metadata["x-github-delivery"]'
+
+_GO_REGEXP_META = re.compile(r"([\\.+*?()|\[\]{}^$])")  # the characters Go's regexp.QuoteMeta escapes
+_LABEL_VALUE = r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$"
+_PULL_REQUEST_EVENTS = ("pull_request", "pull_request_review", "pull_request_review_comment")
+
+
+class ConditionKind(Enum):
+    DISCRIMINATOR = "discriminator"
+    EVENT = "event"
+    NOT_DELETED = "not_deleted"
+    BRANCH = "branch"
+    ACTION = "action"
+    REPOSITORY = "repository"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One test of a selector: `expression` is the boolean Argo evaluates; `subject` the value it looks at."""
+
+    kind: ConditionKind
+    expression: str
+    subject: str
+    allowed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EventClause:
+    """The tests for one event: the event name first, then the filters that apply to that event."""
+
+    event: str
+    conditions: tuple[Condition, ...]
+
+    @property
+    def expression(self) -> str:
+        return " && ".join(condition.expression for condition in self.conditions)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A pipeline's complete selector: discriminator, then one clause per event."""
+
+    discriminator: Condition
+    clauses: tuple[EventClause, ...]
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        return tuple(clause.event for clause in self.clauses)
+
+    @property
+    def selector(self) -> str:
+        clauses = [clause.expression for clause in self.clauses]
+        either = clauses[0] if len(clauses) == 1 else " || ".join(f"({clause})" for clause in clauses)
+        return f"{self.discriminator.expression} && ({either})"
+
+
+def payload_path(path: Sequence[str]) -> str:
+    """A null-safe read of a payload field: missing objects give nil instead of an error."""
+    return "payload" + "".join(f"?.{segment}" for segment in path)
+
+
+def _string_at(path: Sequence[str]) -> str:
+    return f"({payload_path(path)} ?? \"\")"
+
+
+def _header(header: str) -> str:
+    """The first value of an `X-` header; headers arrive as lists of strings, absent ones as nil."""
+    return f'({header} ?? [""])[0]'
+
+
+def glob_to_regexp(pattern: str) -> str:
+    """A branch glob with GitHub Actions' semantics as an RE2 fragment: `*` no '/', `**` anything, `?` one non-'/'."""
+    parts = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**", index):
+            parts.append(".*")
+            index += 2
+        elif pattern[index] == "*":
+            parts.append("[^/]*")
+            index += 1
+        elif pattern[index] == "?":
+            parts.append("[^/]")
+            index += 1
+        else:
+            parts.append(_GO_REGEXP_META.sub(r"\\\1", pattern[index]))
+            index += 1
+    return "".join(parts)
+
+
+def _literal_regexp(text: str) -> str:
+    return _GO_REGEXP_META.sub(r"\\\1", text)
+
+
+def _anchored(alternatives: Sequence[str], prefix: str = "", flags: str = "") -> str:
+    return f"{flags}^{_literal_regexp(prefix)}(?:{'|'.join(alternatives)})$"
+
+
+def _event_condition(event: str) -> Condition:
+    return Condition(ConditionKind.EVENT, f"{EVENT_HEADER} == [{quote(event)}]", _header(EVENT_HEADER), (event,))
+
+
+def _clause(pipeline: Pipeline, event: str) -> EventClause:
+    conditions = [_event_condition(event)]
+    if event == "push":
+        conditions.append(
+            Condition(ConditionKind.NOT_DELETED, "payload?.deleted != true", _string_at(("ref",)), ())
+        )
+    if pipeline.branches and event in BRANCH_SOURCES:
+        source = BRANCH_SOURCES[event]
+        subject = _string_at(source.path)
+        regexp = _anchored([glob_to_regexp(pattern) for pattern in pipeline.branches], source.prefix)
+        conditions.append(
+            Condition(ConditionKind.BRANCH, f"{subject} matches {quote(regexp)}", subject, pipeline.branches)
+        )
+    if pipeline.actions and event not in EVENTS_WITHOUT_ACTION:
+        subject = _string_at(("action",))
+        allowed = ", ".join(quote(action) for action in pipeline.actions)
+        conditions.append(Condition(ConditionKind.ACTION, f"{subject} in [{allowed}]", subject, pipeline.actions))
+    if pipeline.repositories and event not in EVENTS_WITHOUT_REPOSITORY:
+        conditions.append(_repository_condition(pipeline.repositories))
+    return EventClause(event, tuple(conditions))
+
+
+def _repository_condition(repositories: Sequence[str]) -> Condition:
+    """`name` matches repository.name, `owner/name` repository.full_name; GitHub names are case-insensitive."""
+    names = [_literal_regexp(repository) for repository in repositories if "/" not in repository]
+    full_names = [_literal_regexp(repository) for repository in repositories if "/" in repository]
+    tests = []
+    if names:
+        tests.append(f"{_string_at(('repository', 'name'))} matches {quote(_anchored(names, flags='(?i)'))}")
+    if full_names:
+        tests.append(
+            f"{_string_at(('repository', 'full_name'))} matches {quote(_anchored(full_names, flags='(?i)'))}"
+        )
+    expression = tests[0] if len(tests) == 1 else f"({' || '.join(tests)})"
+    return Condition(ConditionKind.REPOSITORY, expression, _string_at(("repository", "full_name")), tuple(repositories))
+
+
+def compile_trigger(pipeline: Pipeline) -> Trigger:
+    """The pipeline's filters as conditions; the pipeline's name is its webhook's discriminator."""
+    discriminator = Condition(
+        ConditionKind.DISCRIMINATOR, f"discriminator == {quote(pipeline.name)}", "discriminator", (pipeline.name,)
+    )
+    return Trigger(discriminator, tuple(_clause(pipeline, event) for event in pipeline.events))
+
+
+def _by_event(events: Sequence[str], per_event: Mapping[str, str]) -> str:
+    """One expression choosing by the event header among the pipeline's events; "" for events without a source."""
+    cases = [(event, per_event[event]) for event in events if event in per_event]
+    if not cases:
+        return '""'
+    if len(cases) == len(events) and len({value for _, value in cases}) == 1:
+        return cases[0][1]  # every event reads the same field: no need to ask which event it is
+    expression = '""'
+    for event, value in reversed(cases):
+        expression = f"({_event_condition(event).expression} ? {value} : {expression})"
+    return expression
+
+
+def _pull_request_ref() -> str:
+    return 'payload?.pull_request?.number != nil ? "refs/pull/" + string(payload.pull_request.number) + "/head" : ""'
+
+
+def _release_ref() -> str:
+    return 'payload?.release?.tag_name != nil ? "refs/tags/" + string(payload.release.tag_name) : ""'
+
+
+def well_known_expression(name: str, events: Sequence[str]) -> str:
+    """The expression that fills a well-known parameter for a pipeline listening to `events`."""
+    if name == "git_url":
+        return _string_at(("repository", "clone_url"))
+    if name == "repository":
+        return _string_at(("repository", "full_name"))
+    if name == "event":
+        return _header(EVENT_HEADER)
+    if name == "delivery_id":
+        return _header(DELIVERY_HEADER)
+    if name == "git_ref":
+        per_event = {"push": _string_at(("ref",)), "release": f"({_release_ref()})"}
+        per_event.update({event: f"({_pull_request_ref()})" for event in _PULL_REQUEST_EVENTS})
+        return _by_event(events, per_event)
+    if name == "head_commit":
+        per_event = {"push": _string_at(("after",))}
+        per_event.update({event: _string_at(("pull_request", "head", "sha")) for event in _PULL_REQUEST_EVENTS})
+        return _by_event(events, per_event)
+    raise KeyError(name)
+
+
+def compile_parameters(pipeline: Pipeline) -> dict[str, str]:
+    """Every parameter the binding passes: the pipeline's mappings, then the well-known ones it declares."""
+    parameters: dict[str, str] = {}
+    for name, source in pipeline.parameters.items():
+        if isinstance(source, PayloadField):
+            parameters[name] = _string_at(source.path)
+        elif isinstance(source, RawExpression):
+            parameters[name] = source.expression
+    for name in pipeline.well_known_parameters:
+        parameters[name] = well_known_expression(name, pipeline.events)
+    return parameters
+
+
+def _guarded_label(value: str) -> str:
+    """A label value taken from the delivery, or "" when it is not a valid label value (a bad one fails the submit)."""
+    return f"({value} matches {quote(_LABEL_VALUE)} ? {value} : \"\")"
+
+
+def workflow_metadata(pipeline: Pipeline) -> dict[str, dict[str, str]]:
+    """Labels and annotations of each submitted Workflow (Argo evaluates each value as an expression)."""
+    return {
+        "labels": {
+            f"{LABEL_PREFIX}/pipeline": quote(pipeline.name),
+            f"{LABEL_PREFIX}/event": _guarded_label(_header(EVENT_HEADER)),
+            f"{LABEL_PREFIX}/delivery": _guarded_label(_header(DELIVERY_HEADER)),
+            f"{LABEL_PREFIX}/owner": _guarded_label(_string_at(("repository", "owner", "login"))),
+            f"{LABEL_PREFIX}/repository": _guarded_label(_string_at(("repository", "name"))),
+        },
+        "annotations": {
+            f"{LABEL_PREFIX}/delivery": _header(DELIVERY_HEADER),
+            f"{LABEL_PREFIX}/event": _header(EVENT_HEADER),
+            f"{LABEL_PREFIX}/repository": _string_at(("repository", "full_name")),
+        },
+    }
+
+
+def failure_reason(condition: Condition, subject: object, trigger: Trigger) -> str:
+    """Why `condition` did not hold, in words, given the value it tested."""
+    allowed = ", ".join(condition.allowed)
+    if condition.kind is ConditionKind.DISCRIMINATOR:
+        return f"delivered to {subject}, pipeline's webhook is {allowed}"
+    if condition.kind is ConditionKind.EVENT:
+        return f"event is {subject or '(none)'}, pipeline listens to {', '.join(trigger.events)}"
+    if condition.kind is ConditionKind.NOT_DELETED:
+        return f"push deleted {subject or 'a ref'} (deleted: true): nothing to check out"
+    if condition.kind is ConditionKind.BRANCH:
+        text = str(subject)
+        if text.startswith("refs/tags/"):
+            return f"{text} is a tag, not a branch; branch filter is {allowed}"
+        branch = text.removeprefix("refs/heads/")
+        return f"branch {branch or '(none)'} does not match {allowed}"
+    if condition.kind is ConditionKind.ACTION:
+        return f"action {subject or '(none)'} not in {allowed}"
+    return f"repository {subject or '(none)'} not in {allowed}"

@@ -1,0 +1,136 @@
+"""Runs the real `__main__.py` under Pulumi's mocks and records every resource it registers."""
+
+from __future__ import annotations
+
+import runpy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import rpc
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from components.config import PROJECT
+from components.stack_files import read_stack_config
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's wire marker of a secret value
+SECRET_MARKER = "1b47061264138c4ac30d75fd1eb44270"
+MOCK_WEBHOOK_SECRET = "Zq7w" * 12
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_MARKER
+
+
+def reveal(value: Any) -> Any:
+    """The value inside a secret, recursively; plain values as they are."""
+    if is_secret(value):
+        return reveal(value["value"])
+    if isinstance(value, dict):
+        return {key: reveal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [reveal(item) for item in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Registered:
+    type: str
+    name: str
+    urn: str
+    inputs: dict[str, Any]
+    custom: bool
+    parent: str
+    dependencies: tuple[str, ...]
+    provider: str
+    delete_before_replace: bool
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Echoes inputs as outputs; gives ids, and a secret `result` for RandomPassword as the provider would."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        state = dict(args.inputs)
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            state["result"] = {SECRET_SIG: SECRET_MARKER, "value": MOCK_WEBHOOK_SECRET}
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+class RecordingMonitor(MockMonitor):
+    """Keeps what each registration asked for: parent, dependencies and options are not visible to the mocks."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registered: list[Registered] = []
+
+    def RegisterResource(self, request):  # type: ignore[no-untyped-def]  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.registered.append(
+                Registered(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    inputs=rpc.deserialize_properties(request.object),
+                    custom=request.custom,
+                    parent=request.parent,
+                    dependencies=tuple(request.dependencies),
+                    provider=request.provider,
+                    delete_before_replace=request.deleteBeforeReplace,
+                )
+            )
+        return response
+
+
+@dataclass
+class StackRun:
+    resources: list[Registered]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    secret_outputs: set[str] = field(default_factory=set)
+
+    def of_type(self, type_: str) -> list[Registered]:
+        return [resource for resource in self.resources if resource.type == type_]
+
+    def named(self, name: str) -> Registered:
+        matches = [resource for resource in self.resources if resource.name == name]
+        assert len(matches) == 1, f"{len(matches)} resources named {name!r}"
+        return matches[0]
+
+    def kubernetes_objects(self) -> list[dict[str, Any]]:
+        """Every Kubernetes object the stack registers, as the manifest the provider would apply."""
+        return [
+            reveal(resource.inputs)
+            for resource in self.resources
+            if resource.type.startswith("kubernetes:") and resource.custom
+        ]
+
+
+def dev_config(stack: str = "dev") -> dict[str, str]:
+    return read_stack_config(PROJECT_ROOT, stack)
+
+
+def run_stack(config: Mapping[str, str], stack: str = "dev", secret_keys: tuple[str, ...] = ()) -> StackRun:
+    """Run `__main__.py` with `config` (flat `project:key` → string, as Pulumi passes it) under fresh mocks."""
+    runtime_settings.ROOT.set(None)
+    monitor = RecordingMonitor(RecordingMocks())
+    pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+    root = runtime_settings.get_root_resource()
+    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__pulumi__")))
+    run = StackRun(resources=monitor.registered)
+    for key, output in root.outputs.items():
+        run.outputs[key] = _sync_await(output.future())
+        if _sync_await(output.is_secret()):
+            run.secret_outputs.add(key)
+    return run

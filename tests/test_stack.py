@@ -1,0 +1,363 @@
+"""The whole dev stack under Pulumi's mocks: every resource's exact inputs, names, parents, wiring and outputs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+from components.argo_workflows import ArgoWorkflowsArgs, chart_values
+from components.config import ConfigError, parse_settings
+from components.pipeline import event_binding_manifest
+from tests.harness import (
+    MOCK_WEBHOOK_SECRET,
+    PROJECT_ROOT,
+    Registered,
+    StackRun,
+    dev_config,
+    is_secret,
+    reveal,
+    run_stack,
+)
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "argo-github-webhooks"}
+COMPONENT = "argo-github-webhooks:index:"
+
+
+@pytest.fixture(scope="module")
+def dev() -> StackRun:
+    return run_stack(dev_config())
+
+
+def test_registers_exactly_these_resources(dev: StackRun) -> None:
+    assert sorted((resource.type, resource.name) for resource in dev.resources) == sorted(
+        [
+            (f"{COMPONENT}ArgoWorkflows", "argo-workflows"),
+            ("kubernetes:core/v1:Namespace", "argo-workflows-argo-namespace"),
+            ("kubernetes:core/v1:Namespace", "argo-workflows-workflow-namespace"),
+            ("kubernetes:helm.sh/v4:Chart", "argo-workflows-chart"),
+            ("kubernetes:rbac.authorization.k8s.io/v1:Role", "argo-workflows-server-webhook-auth"),
+            ("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "argo-workflows-server-webhook-auth"),
+            (f"{COMPONENT}WebhookAuth", "github-webhook"),
+            ("kubernetes:core/v1:ServiceAccount", "github-webhook-service-account"),
+            ("kubernetes:core/v1:Secret", "github-webhook-token"),
+            ("kubernetes:rbac.authorization.k8s.io/v1:Role", "github-webhook-role"),
+            ("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "github-webhook-role-binding"),
+            ("random:index/randomPassword:RandomPassword", "github-webhook-secret"),
+            ("kubernetes:core/v1:Secret", "github-webhook-clients"),
+            (f"{COMPONENT}EventPipeline", "hello-world"),
+            ("kubernetes:argoproj.io/v1alpha1:WorkflowTemplate", "hello-world-template"),
+            ("kubernetes:argoproj.io/v1alpha1:WorkflowEventBinding", "hello-world-binding"),
+            (f"{COMPONENT}EventPipeline", "secret-scan"),
+            ("kubernetes:argoproj.io/v1alpha1:WorkflowTemplate", "secret-scan-template"),
+            ("kubernetes:argoproj.io/v1alpha1:WorkflowEventBinding", "secret-scan-binding"),
+            (f"{COMPONENT}OrganizationWebhooks", "github-example-org"),
+            ("pulumi:providers:github", "github-example-org-provider"),
+            ("github:index/organizationWebhook:OrganizationWebhook", "github-example-org-hello-world"),
+            ("github:index/organizationWebhook:OrganizationWebhook", "github-example-org-secret-scan"),
+        ]
+    )
+
+
+def _urn(run: StackRun, name: str, type_suffix: str) -> str:
+    (resource,) = [r for r in run.resources if r.name == name and r.type.endswith(type_suffix)]
+    return resource.urn
+
+
+def test_every_child_is_parented_to_its_component(dev: StackRun) -> None:
+    components = {r.urn: r for r in dev.resources if r.type.startswith(COMPONENT)}
+    for resource in dev.resources:
+        if resource.type.startswith(COMPONENT):
+            assert resource.parent.endswith("::argo-github-webhooks-dev"), resource.name
+            continue
+        parent = components[resource.parent]
+        assert resource.name.startswith(f"{parent.name}-"), (resource.name, parent.name)
+
+
+def test_namespaces(dev: StackRun) -> None:
+    for name, namespace in [("argo-workflows-argo-namespace", "argo"), ("argo-workflows-workflow-namespace", "workflows")]:
+        assert dev.named(name).inputs == {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": namespace, "labels": MANAGED_BY},
+        }
+
+
+DEV_CHART_VALUES = {
+    "crds": {"install": True, "full": False, "keep": True},
+    "workflow": {"serviceAccount": {"create": True, "name": "argo-workflow"}, "rbac": {"create": True}},
+    "controller": {
+        "workflowNamespaces": ["workflows"],
+        "workflowDefaults": {
+            "spec": {
+                "serviceAccountName": "argo-workflow",
+                "ttlStrategy": {"secondsAfterSuccess": 86400, "secondsAfterFailure": 604800},
+                "podGC": {"strategy": "OnPodSuccess"},
+            }
+        },
+        "workflowRestrictions": {"templateReferencing": "Secure"},
+    },
+    "server": {
+        "authModes": ["client"],
+        "replicas": 2,
+        "pdb": {"enabled": True, "minAvailable": 1},
+        "baseHref": "/",
+        "ingress": {
+            "enabled": True,
+            "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt-staging"},
+            "hosts": ["argo.dev.example.com"],
+            "paths": ["/"],
+            "pathType": "Prefix",
+            "tls": [{"secretName": "argo-dev-tls", "hosts": ["argo.dev.example.com"]}],
+            "ingressClassName": "nginx",
+        },
+    },
+}
+
+
+def test_chart(dev: StackRun) -> None:
+    chart = dev.named("argo-workflows-chart")
+    assert chart.custom is False  # a remote component: one registration, rendered by the provider
+    assert chart.inputs == {
+        "chart": "argo-workflows",
+        "name": "argo-workflows",
+        "namespace": "argo",
+        "version": "1.0.18",
+        "repositoryOpts": {"repo": "https://argoproj.github.io/argo-helm"},
+        "values": DEV_CHART_VALUES,
+    }
+    namespaces = {_urn(dev, "argo-workflows-argo-namespace", "Namespace"), _urn(dev, "argo-workflows-workflow-namespace", "Namespace")}
+    assert namespaces <= set(chart.dependencies)
+
+
+def test_helm_values_are_deep_merged_over_ours() -> None:
+    settings = parse_settings(
+        {
+            **dev_config(),
+            "argo-github-webhooks:helmValues": json.dumps(
+                {"server": {"replicas": 3, "ingress": {"paths": ["/x/"]}}, "controller": {"parallelism": 5}}
+            ),
+        },
+        PROJECT_ROOT,
+    )
+    values = chart_values(ArgoWorkflowsArgs.from_settings(settings))
+    assert values["server"]["replicas"] == 3
+    assert values["server"]["ingress"]["paths"] == ["/x/"]
+    assert values["server"]["ingress"]["hosts"] == ["argo.dev.example.com"]
+    assert values["server"]["authModes"] == ["client"]
+    assert values["controller"]["parallelism"] == 5
+    assert values["controller"]["workflowNamespaces"] == ["workflows"]
+
+
+def test_server_can_read_the_webhook_service_account(dev: StackRun) -> None:
+    role = dev.named("argo-workflows-server-webhook-auth")
+    roles = [r for r in dev.resources if r.name == "argo-workflows-server-webhook-auth"]
+    role = next(r for r in roles if r.type.endswith(":Role"))
+    binding = next(r for r in roles if r.type.endswith(":RoleBinding"))
+    metadata = {"name": "argo-workflows-server-webhook-auth", "namespace": "workflows", "labels": MANAGED_BY}
+    assert role.inputs == {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": metadata,
+        "rules": [{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["get"]}],
+    }
+    assert binding.inputs == {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": metadata,
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "argo-workflows-server-webhook-auth"},
+        "subjects": [{"kind": "ServiceAccount", "name": "argo-workflows-server", "namespace": "argo"}],
+    }
+
+
+def test_webhook_identity(dev: StackRun) -> None:
+    def metadata(name: str, **extra: Any) -> dict[str, Any]:
+        return {"name": name, "namespace": "workflows", "labels": MANAGED_BY, **extra}
+
+    assert dev.named("github-webhook-service-account").inputs == {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": metadata(
+            "github-webhook",
+            annotations={"workflows.argoproj.io/service-account-token.name": "github-webhook.service-account-token"},
+        ),
+    }
+    token = dev.named("github-webhook-token")
+    assert token.inputs == {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": metadata(
+            "github-webhook.service-account-token", annotations={"kubernetes.io/service-account.name": "github-webhook"}
+        ),
+        "type": "kubernetes.io/service-account-token",
+    }
+    assert token.delete_before_replace is True
+    assert dev.named("github-webhook-role").inputs == {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": metadata("submit-workflow-template"),
+        "rules": [
+            {"apiGroups": ["argoproj.io"], "resources": ["workfloweventbindings"], "verbs": ["list"]},
+            {"apiGroups": ["argoproj.io"], "resources": ["workflowtemplates"], "verbs": ["get"]},
+            {"apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": ["create"]},
+        ],
+    }
+    assert dev.named("github-webhook-role-binding").inputs == {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": metadata("submit-workflow-template"),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "submit-workflow-template"},
+        "subjects": [{"kind": "ServiceAccount", "name": "github-webhook", "namespace": "workflows"}],
+    }
+
+
+def test_generated_secret_and_the_clients_secret(dev: StackRun) -> None:
+    assert dev.named("github-webhook-secret").inputs == {
+        "length": 48,
+        "special": False,
+        "keepers": {"webhookSecretVersion": "1"},
+    }
+    clients = dev.named("github-webhook-clients")
+    assert clients.delete_before_replace is True
+    string_data = clients.inputs["stringData"]
+    assert is_secret(string_data["github-webhook"])
+    assert reveal(clients.inputs) == {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "argo-workflows-webhook-clients", "namespace": "workflows", "labels": MANAGED_BY},
+        "type": "Opaque",
+        "stringData": {"github-webhook": f"type: github\nsecret: {MOCK_WEBHOOK_SECRET}\n"},
+    }
+    entry = yaml.safe_load(reveal(string_data["github-webhook"]))
+    assert entry == {"type": "github", "secret": MOCK_WEBHOOK_SECRET}
+
+
+def test_secret_version_is_the_rotation_keeper() -> None:
+    run = run_stack({**dev_config(), "argo-github-webhooks:webhookSecretVersion": "7"})
+    assert run.named("github-webhook-secret").inputs["keepers"] == {"webhookSecretVersion": "7"}
+
+
+def test_workflow_templates_are_the_files_named_by_the_program(dev: StackRun) -> None:
+    for name in ("hello-world", "secret-scan"):
+        document = yaml.safe_load((PROJECT_ROOT / "workflows" / f"{name}.yaml").read_text())
+        assert dev.named(f"{name}-template").inputs == {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "WorkflowTemplate",
+            "metadata": {
+                "name": name,
+                "namespace": "workflows",
+                "labels": {**MANAGED_BY, "argo-github-webhooks/pipeline": name},
+            },
+            "spec": document["spec"],
+        }
+
+
+def test_event_bindings_are_the_compiled_manifests(dev: StackRun) -> None:
+    settings = parse_settings(dev_config(), PROJECT_ROOT)
+    for pipeline in settings.pipelines:
+        binding = dev.named(f"{pipeline.name}-binding")
+        assert binding.inputs == event_binding_manifest(pipeline, "workflows")
+        assert _urn(dev, f"{pipeline.name}-template", "WorkflowTemplate") in binding.dependencies
+    hello = dev.named("hello-world-binding").inputs
+    assert hello["spec"]["event"]["selector"] == (
+        'discriminator == "hello-world" && (metadata["x-github-event"] == ["push"] && payload?.deleted != true)'
+    )
+    assert hello["spec"]["submit"]["workflowTemplateRef"] == {"name": "hello-world"}
+    assert [parameter["name"] for parameter in hello["spec"]["submit"]["arguments"]["parameters"]] == [
+        "git_ref",
+        "head_commit",
+        "repository",
+        "event",
+        "delivery_id",
+    ]
+
+
+def test_pipelines_wait_for_argo(dev: StackRun) -> None:
+    argo = _urn(dev, "argo-workflows", "ArgoWorkflows")
+    for name in ("hello-world", "secret-scan"):
+        assert argo in dev.named(name).dependencies
+
+
+def test_organization_webhooks(dev: StackRun) -> None:
+    provider = dev.named("github-example-org-provider")
+    assert provider.inputs == {"owner": "example-org"}
+    expected_events = {"hello-world": ["push"], "secret-scan": ["push", "pull_request"]}
+    for pipeline, events in expected_events.items():
+        webhook = dev.named(f"github-example-org-{pipeline}")
+        assert webhook.provider.startswith(provider.urn + "::")
+        configuration = webhook.inputs["configuration"]
+        assert is_secret(configuration["secret"])
+        assert reveal(webhook.inputs) == {
+            "events": events,
+            "active": True,
+            "configuration": {
+                "url": f"https://argo.dev.example.com/api/v1/events/workflows/{pipeline}",
+                "contentType": "json",
+                "insecureSsl": False,
+                "secret": MOCK_WEBHOOK_SECRET,
+            },
+        }
+    component = dev.named("github-example-org")
+    for dependency in ("argo-workflows", "github-webhook", "hello-world", "secret-scan"):
+        assert any(urn.endswith(f"::{dependency}") for urn in component.dependencies), dependency
+
+
+def test_github_credentials_reach_every_provider() -> None:
+    config = {
+        **dev_config(),
+        "argo-github-webhooks:organizations": json.dumps(["acme", "acme-labs"]),
+        "github:token": "ghp_example",
+        "github:baseUrl": "https://ghe.example.com/api/v3",
+    }
+    run = run_stack(config, secret_keys=("github:token",))
+    for organization in ("acme", "acme-labs"):
+        provider = run.named(f"github-{organization}-provider")
+        assert is_secret(provider.inputs["token"])
+        assert reveal(provider.inputs) == {
+            "owner": organization,
+            "token": "ghp_example",
+            "baseUrl": "https://ghe.example.com/api/v3/",
+        }
+    assert len(run.of_type("github:index/organizationWebhook:OrganizationWebhook")) == 4
+
+
+def test_outputs(dev: StackRun) -> None:
+    assert dev.outputs == {
+        "argoServerUrl": "https://argo.dev.example.com/",
+        "webhookUrls": {
+            "hello-world": "https://argo.dev.example.com/api/v1/events/workflows/hello-world",
+            "secret-scan": "https://argo.dev.example.com/api/v1/events/workflows/secret-scan",
+        },
+        "webhookSecret": MOCK_WEBHOOK_SECRET,
+        "organizationWebhooks": {
+            "example-org": {"hello-world": "github-example-org-hello-world-id", "secret-scan": "github-example-org-secret-scan-id"}
+        },
+    }
+    assert dev.secret_outputs == {"webhookSecret"}
+
+
+def test_no_secret_in_plain_inputs(dev: StackRun) -> None:
+    for resource in dev.resources:
+        plain = json.dumps(_without_secrets(resource.inputs))
+        assert MOCK_WEBHOOK_SECRET not in plain, resource.name
+
+
+def _without_secrets(value: Any) -> Any:
+    if is_secret(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _without_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_secrets(item) for item in value]
+    return value
+
+
+def test_bad_config_registers_nothing() -> None:
+    with pytest.raises(ConfigError, match="argo-github-webhooks:host"):
+        run_stack({**dev_config(), "argo-github-webhooks:host": "https://argo.example.com"})
+
+
+def _registered(run: StackRun, type_suffix: str) -> list[Registered]:
+    return [resource for resource in run.resources if resource.type.endswith(type_suffix)]
