@@ -26,7 +26,9 @@ pipelines = [
     )
     for pipeline in settings.pipelines
 ]
-webhooks = [WebhookSpec(pipeline.name, settings.webhook_url(pipeline), pipeline.events) for pipeline in settings.pipelines]
+webhooks = [
+    WebhookSpec(pipeline.name, settings.webhook_url(pipeline), pipeline.events) for pipeline in settings.pipelines
+]
 organizations = {
     organization: OrganizationWebhooks(
         f"github-{organization}",

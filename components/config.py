@@ -412,9 +412,7 @@ def _parse_events(value: Any, key: str, problems: _Problems) -> tuple[str, ...]:
     return tuple(events)
 
 
-def _string_list(
-    value: Any, key: str, check: Callable[[str], str | None], problems: _Problems
-) -> tuple[str, ...]:
+def _string_list(value: Any, key: str, check: Callable[[str], str | None], problems: _Problems) -> tuple[str, ...]:
     if not isinstance(value, list):
         problems.add(key, "must be a list of strings")
         return ()

@@ -49,7 +49,10 @@ class EventCatalogue:
         if event in self.deliverable:
             return None
         if event in self.rejected_by_argo:
-            return f"{event!r} can be sent by GitHub but Argo Server refuses it (HTTP 401: its GitHub parser does not know it)"
+            return (
+                f"{event!r} can be sent by GitHub but Argo Server refuses it "
+                "(HTTP 401: its GitHub parser does not know it)"
+            )
         if event in self.not_org_webhook:
             return f"{event!r} cannot be subscribed to by an organization webhook"
         if event == "*":

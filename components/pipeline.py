@@ -53,7 +53,9 @@ class EventPipeline(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EventPipelineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("argo-github-webhooks:index:EventPipeline", name, None, opts)
-        self.template = self._custom_resource(f"{name}-template", workflow_template_manifest(args.pipeline, args.namespace))
+        self.template = self._custom_resource(
+            f"{name}-template", workflow_template_manifest(args.pipeline, args.namespace)
+        )
         self.binding = self._custom_resource(
             f"{name}-binding",
             event_binding_manifest(args.pipeline, args.namespace),

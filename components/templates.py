@@ -66,10 +66,7 @@ def schema_problems(model: type[BaseModel], document: Mapping[str, Any]) -> list
     try:
         parsed = model.model_validate(document)
     except ValidationError as error:
-        return [
-            f"{_dotted(tuple(entry['loc']))}: {entry['msg']}"
-            for entry in error.errors(include_url=False)
-        ]
+        return [f"{_dotted(tuple(entry['loc']))}: {entry['msg']}" for entry in error.errors(include_url=False)]
     kept = parsed.model_dump(by_alias=True, exclude_unset=True, mode="json")
     return [f"{path}: unknown field" for path in _unknown_keys(document, kept, ())]
 
@@ -84,7 +81,8 @@ def _unknown_keys(given: Any, kept: Any, path: tuple[str | int, ...]) -> list[st
                 unknown.extend(_unknown_keys(value, kept[key], (*path, key)))
         return unknown
     if isinstance(given, list) and isinstance(kept, list) and len(given) == len(kept):
-        return [item for index, pair in enumerate(zip(given, kept)) for item in _unknown_keys(*pair, (*path, index))]
+        pairs = enumerate(zip(given, kept, strict=True))
+        return [item for index, (one, other) in pairs for item in _unknown_keys(one, other, (*path, index))]
     return []
 
 
@@ -128,9 +126,8 @@ def load_template(path: Path) -> WorkflowTemplateFile:
     if not entrypoint:
         raise TemplateError(["spec.entrypoint is not set (the event-submitted Workflow needs one)"])
     if entrypoint not in template_names:
-        raise TemplateError(
-            [f"spec.entrypoint {entrypoint!r} is not defined in spec.templates (defined: {', '.join(map(str, template_names)) or 'none'})"]
-        )
+        defined = ", ".join(map(str, template_names)) or "none"
+        raise TemplateError([f"spec.entrypoint {entrypoint!r} is not defined in spec.templates (defined: {defined})"])
     return WorkflowTemplateFile(path=path, document=document, parameters=_declared_parameters(spec, entrypoint))
 
 

@@ -83,7 +83,7 @@ def payload_path(path: Sequence[str]) -> str:
 
 
 def _string_at(path: Sequence[str]) -> str:
-    return f"({payload_path(path)} ?? \"\")"
+    return f'({payload_path(path)} ?? "")'
 
 
 def _header(header: str) -> str:
@@ -126,9 +126,7 @@ def _event_condition(event: str) -> Condition:
 def _clause(pipeline: Pipeline, event: str) -> EventClause:
     conditions = [_event_condition(event)]
     if event == "push":
-        conditions.append(
-            Condition(ConditionKind.NOT_DELETED, "payload?.deleted != true", _string_at(("ref",)), ())
-        )
+        conditions.append(Condition(ConditionKind.NOT_DELETED, "payload?.deleted != true", _string_at(("ref",)), ()))
     if pipeline.branches and event in BRANCH_SOURCES:
         source = BRANCH_SOURCES[event]
         subject = _string_at(source.path)
@@ -153,9 +151,7 @@ def _repository_condition(repositories: Sequence[str]) -> Condition:
     if names:
         tests.append(f"{_string_at(('repository', 'name'))} matches {quote(_anchored(names, flags='(?i)'))}")
     if full_names:
-        tests.append(
-            f"{_string_at(('repository', 'full_name'))} matches {quote(_anchored(full_names, flags='(?i)'))}"
-        )
+        tests.append(f"{_string_at(('repository', 'full_name'))} matches {quote(_anchored(full_names, flags='(?i)'))}")
     expression = tests[0] if len(tests) == 1 else f"({' || '.join(tests)})"
     return Condition(ConditionKind.REPOSITORY, expression, _string_at(("repository", "full_name")), tuple(repositories))
 
@@ -225,7 +221,7 @@ def compile_parameters(pipeline: Pipeline) -> dict[str, str]:
 
 def _guarded_label(value: str) -> str:
     """A label value taken from the delivery, or "" when it is not a valid label value (a bad one fails the submit)."""
-    return f"({value} matches {quote(_LABEL_VALUE)} ? {value} : \"\")"
+    return f'({value} matches {quote(_LABEL_VALUE)} ? {value} : "")'
 
 
 def workflow_metadata(pipeline: Pipeline) -> dict[str, dict[str, str]]:

@@ -74,7 +74,7 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.registered: list[Registered] = []
 
-    def RegisterResource(self, request):  # type: ignore[no-untyped-def]  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request):  # type: ignore[no-untyped-def]
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             self.registered.append(
@@ -129,7 +129,8 @@ def run_stack(config: Mapping[str, str], stack: str = "dev", secret_keys: tuple[
     root = runtime_settings.get_root_resource()
     _sync_await(run_pulumi_func(lambda: runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__pulumi__")))
     run = StackRun(resources=monitor.registered)
-    for key, output in root.outputs.items():
+    for key, value in root.outputs.items():
+        output = pulumi.Output.from_input(value)
         run.outputs[key] = _sync_await(output.future())
         if _sync_await(output.is_secret()):
             run.secret_outputs.add(key)

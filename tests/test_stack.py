@@ -14,7 +14,6 @@ from components.pipeline import event_binding_manifest
 from tests.harness import (
     MOCK_WEBHOOK_SECRET,
     PROJECT_ROOT,
-    Registered,
     StackRun,
     dev_config,
     is_secret,
@@ -77,7 +76,10 @@ def test_every_child_is_parented_to_its_component(dev: StackRun) -> None:
 
 
 def test_namespaces(dev: StackRun) -> None:
-    for name, namespace in [("argo-workflows-argo-namespace", "argo"), ("argo-workflows-workflow-namespace", "workflows")]:
+    for name, namespace in [
+        ("argo-workflows-argo-namespace", "argo"),
+        ("argo-workflows-workflow-namespace", "workflows"),
+    ]:
         assert dev.named(name).inputs == {
             "apiVersion": "v1",
             "kind": "Namespace",
@@ -128,7 +130,10 @@ def test_chart(dev: StackRun) -> None:
         "repositoryOpts": {"repo": "https://argoproj.github.io/argo-helm"},
         "values": DEV_CHART_VALUES,
     }
-    namespaces = {_urn(dev, "argo-workflows-argo-namespace", "Namespace"), _urn(dev, "argo-workflows-workflow-namespace", "Namespace")}
+    namespaces = {
+        _urn(dev, "argo-workflows-argo-namespace", "Namespace"),
+        _urn(dev, "argo-workflows-workflow-namespace", "Namespace"),
+    }
     assert namespaces <= set(chart.dependencies)
 
 
@@ -152,7 +157,6 @@ def test_helm_values_are_deep_merged_over_ours() -> None:
 
 
 def test_server_can_read_the_webhook_service_account(dev: StackRun) -> None:
-    role = dev.named("argo-workflows-server-webhook-auth")
     roles = [r for r in dev.resources if r.name == "argo-workflows-server-webhook-auth"]
     role = next(r for r in roles if r.type.endswith(":Role"))
     binding = next(r for r in roles if r.type.endswith(":RoleBinding"))
@@ -167,7 +171,11 @@ def test_server_can_read_the_webhook_service_account(dev: StackRun) -> None:
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "RoleBinding",
         "metadata": metadata,
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "argo-workflows-server-webhook-auth"},
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "Role",
+            "name": "argo-workflows-server-webhook-auth",
+        },
         "subjects": [{"kind": "ServiceAccount", "name": "argo-workflows-server", "namespace": "argo"}],
     }
 
@@ -222,7 +230,7 @@ def test_generated_secret_and_the_clients_secret(dev: StackRun) -> None:
     clients = dev.named("github-webhook-clients")
     assert clients.delete_before_replace is True
     string_data = clients.inputs["stringData"]
-    assert is_secret(string_data["github-webhook"])
+    assert is_secret(string_data)
     assert reveal(clients.inputs) == {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -230,7 +238,7 @@ def test_generated_secret_and_the_clients_secret(dev: StackRun) -> None:
         "type": "Opaque",
         "stringData": {"github-webhook": f"type: github\nsecret: {MOCK_WEBHOOK_SECRET}\n"},
     }
-    entry = yaml.safe_load(reveal(string_data["github-webhook"]))
+    entry = yaml.safe_load(reveal(string_data)["github-webhook"])
     assert entry == {"type": "github", "secret": MOCK_WEBHOOK_SECRET}
 
 
@@ -275,20 +283,22 @@ def test_event_bindings_are_the_compiled_manifests(dev: StackRun) -> None:
 
 
 def test_pipelines_wait_for_argo(dev: StackRun) -> None:
+    """Depending on a component means waiting for all its children: the chart (with the CRDs) among them."""
     argo = _urn(dev, "argo-workflows", "ArgoWorkflows")
+    argo_children = {resource.urn for resource in dev.resources if resource.parent == argo}
+    assert _urn(dev, "argo-workflows-chart", "Chart") in argo_children
     for name in ("hello-world", "secret-scan"):
-        assert argo in dev.named(name).dependencies
+        assert argo_children <= set(dev.named(name).dependencies)
 
 
 def test_organization_webhooks(dev: StackRun) -> None:
     provider = dev.named("github-example-org-provider")
-    assert provider.inputs == {"owner": "example-org"}
+    assert provider.inputs == {"owner": "example-org", "baseUrl": "https://api.github.com/"}
     expected_events = {"hello-world": ["push"], "secret-scan": ["push", "pull_request"]}
     for pipeline, events in expected_events.items():
         webhook = dev.named(f"github-example-org-{pipeline}")
         assert webhook.provider.startswith(provider.urn + "::")
-        configuration = webhook.inputs["configuration"]
-        assert is_secret(configuration["secret"])
+        assert is_secret(webhook.inputs["configuration"])  # carries the secret: the whole object stays secret
         assert reveal(webhook.inputs) == {
             "events": events,
             "active": True,
@@ -300,8 +310,8 @@ def test_organization_webhooks(dev: StackRun) -> None:
             },
         }
     component = dev.named("github-example-org")
-    for dependency in ("argo-workflows", "github-webhook", "hello-world", "secret-scan"):
-        assert any(urn.endswith(f"::{dependency}") for urn in component.dependencies), dependency
+    waited_for = {"github-webhook-clients", "hello-world-binding", "secret-scan-binding", "argo-workflows-chart"}
+    assert waited_for <= {urn.rsplit("::", 1)[1] for urn in component.dependencies}
 
 
 def test_github_credentials_reach_every_provider() -> None:
@@ -332,7 +342,10 @@ def test_outputs(dev: StackRun) -> None:
         },
         "webhookSecret": MOCK_WEBHOOK_SECRET,
         "organizationWebhooks": {
-            "example-org": {"hello-world": "github-example-org-hello-world-id", "secret-scan": "github-example-org-secret-scan-id"}
+            "example-org": {
+                "hello-world": "github-example-org-hello-world-id",
+                "secret-scan": "github-example-org-secret-scan-id",
+            }
         },
     }
     assert dev.secret_outputs == {"webhookSecret"}
@@ -357,7 +370,3 @@ def _without_secrets(value: Any) -> Any:
 def test_bad_config_registers_nothing() -> None:
     with pytest.raises(ConfigError, match="argo-github-webhooks:host"):
         run_stack({**dev_config(), "argo-github-webhooks:host": "https://argo.example.com"})
-
-
-def _registered(run: StackRun, type_suffix: str) -> list[Registered]:
-    return [resource for resource in run.resources if resource.type.endswith(type_suffix)]

@@ -1,0 +1,219 @@
+"""Dry-run a GitHub delivery against a stack's pipelines: which fire, with which parameters, and why not.
+
+    python -m components.simulate --stack dev --event push --payload payload.json [--delivery ID] [--json]
+
+Offline: it reads `Pulumi.<stack>.yaml` like `pulumi up` does, compiles the same bindings, and evaluates their very
+expression strings the way Argo Server does. Exit code: 0 something fired, 1 nothing fired, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from components.config import ConfigError, Pipeline, StackSettings, parse_settings
+from components.expr import ExprError, UnsupportedExpression, argo_parameter_value, evaluate
+from components.github_events import catalogue
+from components.stack_files import StackFileError, read_stack_config
+from components.triggers import Trigger, compile_parameters, compile_trigger, failure_reason
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+MAX_BODY_BYTES = 2 * 1024 * 1024  # Argo Server refuses larger request bodies
+
+EXIT_FIRED, EXIT_NOTHING_FIRED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class BadInput(ValueError):
+    """What the user gave cannot be simulated (exit code 2)."""
+
+
+@dataclass
+class PipelineResult:
+    name: str
+    fires: bool
+    reason: str | None
+    template: str | None = None
+    parameters: dict[str, str | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Simulation:
+    event: str
+    delivery: str
+    stack: str
+    pipelines: list[PipelineResult]
+    refused: str | None = None
+
+    @property
+    def fired(self) -> bool:
+        return any(result.fires for result in self.pipelines)
+
+
+def delivery_environment(
+    payload: Mapping[str, Any], event: str, delivery: str, discriminator: str, namespace: str
+) -> dict[str, Any]:
+    """What Argo's expressions see for a delivery to `.../events/<namespace>/<discriminator>`."""
+    return {
+        "payload": payload,
+        "metadata": {"x-github-event": [event], "x-github-delivery": [delivery]},
+        "discriminator": discriminator,
+        "namespace": namespace,
+    }
+
+
+def explain(trigger: Trigger, env: Mapping[str, Any]) -> str | None:
+    """None when the selector matches; else the first condition that fails, in words. Raises ExprError like Argo."""
+    if evaluate(trigger.discriminator.expression, env) is not True:
+        return failure_reason(trigger.discriminator, evaluate(trigger.discriminator.subject, env), trigger)
+    for clause in trigger.clauses:
+        event_condition, *filters = clause.conditions
+        if evaluate(event_condition.expression, env) is not True:
+            continue
+        for condition in filters:
+            if evaluate(condition.expression, env) is not True:
+                return failure_reason(condition, evaluate(condition.subject, env), trigger)
+        return None
+    first_event = trigger.clauses[0].conditions[0]
+    return failure_reason(first_event, evaluate(first_event.subject, env), trigger)
+
+
+def simulate_pipeline(pipeline: Pipeline, env: Mapping[str, Any]) -> PipelineResult:
+    """One pipeline's answer to a delivery sent to its own webhook URL."""
+    trigger = compile_trigger(pipeline)
+    try:
+        reason = explain(trigger, env)
+        fires = evaluate(trigger.selector, env) is True
+    except ExprError as error:
+        return PipelineResult(pipeline.name, False, f"Argo would answer HTTP 500: the selector fails: {error}")
+    if fires != (reason is None):  # the words and the selector are two views of one model: they must agree
+        raise AssertionError(f"{pipeline.name}: selector says {fires}, explanation says {reason!r}")
+    if not fires:
+        return PipelineResult(pipeline.name, False, reason)
+    result = PipelineResult(pipeline.name, True, None, template=pipeline.name)
+    for name, expression in compile_parameters(pipeline).items():
+        try:
+            result.parameters[name] = argo_parameter_value(evaluate(expression, env))
+        except UnsupportedExpression as error:
+            result.parameters[name] = None
+            result.notes.append(f"parameter {name}: cannot be simulated ({error}); Argo evaluates it for real")
+        except ExprError as error:
+            result.parameters[name] = None
+            result.fires = False
+            result.reason = f"Argo would answer HTTP 500: parameter {name} fails: {error}"
+    return result
+
+
+def simulate(settings: StackSettings, stack: str, event: str, payload: Mapping[str, Any], delivery: str) -> Simulation:
+    results = [
+        simulate_pipeline(
+            pipeline, delivery_environment(payload, event, delivery, pipeline.name, settings.workflow_namespace)
+        )
+        for pipeline in settings.pipelines
+    ]
+    return Simulation(event=event, delivery=delivery, stack=stack, pipelines=results)
+
+
+def _refused(stack: str, event: str, delivery: str, why: str) -> Simulation:
+    return Simulation(event=event, delivery=delivery, stack=stack, pipelines=[], refused=why)
+
+
+def read_payload(source: str, stdin: TextIO) -> bytes:
+    if source == "-":
+        return stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
+    try:
+        return Path(source).read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"payload file {source} not found") from None
+    except OSError as error:
+        raise BadInput(f"payload file {source} cannot be read: {error.strerror}") from None
+
+
+def run(options: argparse.Namespace, project_root: Path, stdin: TextIO) -> Simulation:
+    """Simulate what the command line asks; raises BadInput for anything that is not a delivery to simulate."""
+    delivery = options.delivery or str(uuid.uuid4())
+    try:
+        settings = parse_settings(read_stack_config(project_root, options.stack), project_root)
+    except (StackFileError, ConfigError) as error:
+        raise BadInput(str(error)) from None
+    event = options.event
+    problem = catalogue().problem_with(event)
+    if problem and event not in catalogue().rejected_by_argo | catalogue().not_org_webhook:
+        raise BadInput(f"unknown event name: {problem}")
+    body = read_payload(options.payload, stdin)
+    if len(body) > MAX_BODY_BYTES:
+        why = f"the payload is {len(body)} bytes, over Argo Server's limit of {MAX_BODY_BYTES} bytes (2 MiB)"
+        return _refused(options.stack, event, delivery, f"Argo Server would refuse this delivery: {why}")
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise BadInput(f"payload is not JSON: {error}") from None
+    if not isinstance(payload, dict):
+        raise BadInput(f"payload is not a JSON object (GitHub always sends one), it is a {type(payload).__name__}")
+    if problem:
+        return _refused(options.stack, event, delivery, f"Argo Server would refuse this delivery: {problem}")
+    return simulate(settings, options.stack, event, payload, delivery)
+
+
+def render_text(simulation: Simulation) -> str:
+    lines = [f"{simulation.event} delivery {simulation.delivery} to stack {simulation.stack}"]
+    if simulation.refused:
+        return "\n".join([*lines, f"  {simulation.refused}"])
+    for result in simulation.pipelines:
+        if not result.fires:
+            lines.append(f"  {result.name}: does not fire: {result.reason}")
+            continue
+        lines.append(f"  {result.name}: fires, submits WorkflowTemplate {result.template}")
+        lines.extend(
+            f"      {name} = {value if value is not None else '(unknown)'}" for name, value in result.parameters.items()
+        )
+        lines.extend(f"      note: {note}" for note in result.notes)
+    return "\n".join(lines)
+
+
+def render_json(simulation: Simulation) -> str:
+    document = {
+        "event": simulation.event,
+        "delivery": simulation.delivery,
+        "stack": simulation.stack,
+        "refused": simulation.refused,
+        "pipelines": [asdict(result) for result in simulation.pipelines],
+    }
+    return json.dumps(document, indent=2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m components.simulate",
+        description="Which pipelines of a stack a GitHub delivery would start, with which parameters, and why not.",
+    )
+    parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    parser.add_argument("--event", required=True, help="the X-GitHub-Event header, e.g. push or pull_request")
+    parser.add_argument("--payload", required=True, help="the delivery's JSON body: a file, or - for standard input")
+    parser.add_argument("--delivery", help="the X-GitHub-Delivery header (default: a new GUID)")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    return parser
+
+
+def main(arguments: Sequence[str] | None = None, project_root: Path = PROJECT_ROOT) -> int:
+    try:
+        options = _parser().parse_args(arguments)
+    except SystemExit as exit_:  # argparse printed the usage: missing or unknown options (or --help)
+        return EXIT_BAD_INPUT if exit_.code else EXIT_FIRED
+    try:
+        simulation = run(options, project_root, sys.stdin)
+    except BadInput as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(render_json(simulation) if options.json else render_text(simulation))
+    return EXIT_FIRED if simulation.fired else EXIT_NOTHING_FIRED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""The GitHub Actions workflows: valid against GitHub's schema, clean for zizmor, and least privilege by design."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS_DIR = PROJECT_ROOT / ".github" / "workflows"
+WORKFLOW_FILES = sorted([*WORKFLOWS_DIR.glob("*.yml"), *WORKFLOWS_DIR.glob("*.yaml")])
+BIN_DIR = Path(sys.executable).parent  # the tools are installed next to the interpreter (requirements.txt)
+TOOL_TIMEOUT = 60  # seconds; both tools take well under one here, offline
+PINNED = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
+STACKS = ["dev", "prod"]
+
+
+def run_tool(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    tool = BIN_DIR / name
+    assert tool.exists(), f"{tool} is missing: pip install -r requirements.txt"
+    return subprocess.run(
+        [str(tool), *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=TOOL_TIMEOUT,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+def load(name: str) -> dict[str, Any]:
+    document = yaml.safe_load((WORKFLOWS_DIR / name).read_text(encoding="utf-8"))
+    # YAML 1.1 reads the bare key `on` as the boolean true.
+    document["on"] = document.pop(True, document.get("on"))
+    return document
+
+
+def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job["steps"]]
+
+
+def pulumi_step(job: dict[str, Any]) -> dict[str, Any]:
+    (step,) = [step for step in job["steps"] if step.get("uses", "").startswith("pulumi/actions@")]
+    return step
+
+
+@pytest.fixture(scope="module")
+def preview() -> dict[str, Any]:
+    return load("preview.yml")
+
+
+@pytest.fixture(scope="module")
+def deploy() -> dict[str, Any]:
+    return load("deploy.yml")
+
+
+def test_both_workflows_exist_and_cover_every_stack() -> None:
+    assert {path.name for path in WORKFLOW_FILES} >= {"preview.yml", "deploy.yml"}
+    # A new Pulumi.<stack>.yaml must be added to both workflows (and this list).
+    assert sorted(path.name.split(".")[1] for path in PROJECT_ROOT.glob("Pulumi.*.yaml")) == STACKS
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
+def test_workflow_matches_github_schema(path: Path) -> None:
+    result = run_tool("check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_finds_nothing() -> None:
+    result = run_tool(
+        "zizmor", "--offline", "--min-severity", "medium", "--no-progress", "--color", "never", str(WORKFLOWS_DIR)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", ["preview.yml", "deploy.yml"])
+def test_least_privilege_and_hardening(name: str) -> None:
+    workflow = load(name)
+    assert workflow["permissions"] == {}
+    for step in steps(workflow):
+        uses = step.get("uses")
+        if uses and not uses.startswith("./"):
+            assert PINNED.match(uses), f"{uses} is not pinned to a full commit SHA"
+        if uses and uses.startswith("actions/checkout@"):
+            assert step["with"]["persist-credentials"] is False
+        # No expression in a script at all (stricter than zizmor's template-injection): values go through `env`.
+        assert "${{" not in step.get("run", ""), step
+    for step in steps(workflow):
+        if step.get("uses", "").startswith("pulumi/actions@"):
+            env = step["env"]
+            assert env["GITHUB_TOKEN"] == "${{ secrets.ORG_WEBHOOK_TOKEN }}"
+            assert env["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
+            assert env["PULUMI_CONFIG_PASSPHRASE"] == "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}"
+            assert step["with"]["cloud-url"] == "${{ secrets.PULUMI_BACKEND_URL }}"
+
+
+def test_preview_runs_on_pull_requests_with_a_comment_updated_in_place(preview: dict[str, Any]) -> None:
+    assert preview["on"] == {"pull_request": {"branches": ["main"]}}  # never pull_request_target
+    assert list(preview["jobs"]) == ["preview"]
+    job = preview["jobs"]["preview"]
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert job["strategy"]["matrix"] == {"stack": STACKS}
+    assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"  # no fork PRs
+    assert job["environment"] == "preview-${{ matrix.stack }}"  # never the deploy environments
+    step = pulumi_step(job)
+    assert step["with"]["command"] == "preview"
+    assert step["with"]["stack-name"] == "${{ matrix.stack }}"
+    assert step["with"]["comment-on-pr"] is True
+    assert step["with"]["edit-pr-comment"] is True
+    assert step["with"]["github-token"] == "${{ github.token }}"
+
+
+def test_deploy_runs_dev_then_prod_behind_its_environment(deploy: dict[str, Any]) -> None:
+    assert deploy["on"] == {"push": {"branches": ["main"]}}
+    assert list(deploy["jobs"]) == STACKS
+    dev, prod = deploy["jobs"]["dev"], deploy["jobs"]["prod"]
+    assert "needs" not in dev
+    assert prod["needs"] in ("dev", ["dev"])
+    for stack, job in (("dev", dev), ("prod", prod)):
+        assert job["permissions"] == {"contents": "read"}
+        assert job["environment"] == stack
+        assert job["concurrency"] == {"group": f"pulumi-up-{stack}", "cancel-in-progress": False}
+        step = pulumi_step(job)
+        assert step["with"]["command"] == "up"
+        assert step["with"]["stack-name"] == stack
+        assert "comment-on-pr" not in step["with"]
+
+
+def test_pulumi_cli_matches_the_sdk(preview: dict[str, Any], deploy: dict[str, Any]) -> None:
+    requirements = (PROJECT_ROOT / "requirements.txt").read_text(encoding="utf-8")
+    (sdk,) = re.findall(r"^pulumi==(\S+)$", requirements, flags=re.MULTILINE)
+    jobs = [preview["jobs"]["preview"], *deploy["jobs"].values()]
+    assert {pulumi_step(job)["with"]["pulumi-version"] for job in jobs} == {sdk}
+
+
+def test_the_checks_can_fail(tmp_path: Path) -> None:
+    """A workflow with an unpinned action, persisted credentials and an injectable script fails both tools."""
+    bad = tmp_path / ".github" / "workflows" / "bad.yml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(
+        "on: pull_request_target\n"
+        "jobs:\n"
+        "  x:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        "        with: {ref: '${{ github.event.pull_request.head.sha }}'}\n"
+        "      - run: echo ${{ github.event.pull_request.title }}\n",
+        encoding="utf-8",
+    )
+    found = run_tool("zizmor", "--offline", "--min-severity", "medium", "--color", "never", str(bad.parent))
+    assert found.returncode != 0
+    assert "template-injection" in found.stdout
+    bad.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    step: []\n", encoding="utf-8")
+    invalid = run_tool("check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(bad))
+    assert invalid.returncode != 0
