@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from components.config import ConfigError, Pipeline, StackSettings, parse_settings
-from components.expr import ExprError, UnsupportedExpression, argo_parameter_value, evaluate
+from components.expr import Environment, ExprError, UnsupportedExpression, argo_parameter_value, environment, evaluate
 from components.github_events import catalogue
 from components.stack_files import StackFileError, read_stack_config
 from components.triggers import Trigger, compile_parameters, compile_trigger, failure_reason
@@ -58,17 +58,19 @@ class Simulation:
 
 def delivery_environment(
     payload: Mapping[str, Any], event: str, delivery: str, discriminator: str, namespace: str
-) -> dict[str, Any]:
+) -> Environment:
     """What Argo's expressions see for a delivery to `.../events/<namespace>/<discriminator>`."""
-    return {
-        "payload": payload,
-        "metadata": {"x-github-event": [event], "x-github-delivery": [delivery]},
-        "discriminator": discriminator,
-        "namespace": namespace,
-    }
+    return environment(
+        {
+            "payload": payload,
+            "metadata": {"x-github-event": [event], "x-github-delivery": [delivery]},
+            "discriminator": discriminator,
+            "namespace": namespace,
+        }
+    )
 
 
-def explain(trigger: Trigger, env: Mapping[str, Any]) -> str | None:
+def explain(trigger: Trigger, env: Environment) -> str | None:
     """None when the selector matches; else the first condition that fails, in words. Raises ExprError like Argo."""
     if evaluate(trigger.discriminator.expression, env) is not True:
         return failure_reason(trigger.discriminator, evaluate(trigger.discriminator.subject, env), trigger)
@@ -84,12 +86,15 @@ def explain(trigger: Trigger, env: Mapping[str, Any]) -> str | None:
     return failure_reason(first_event, evaluate(first_event.subject, env), trigger)
 
 
-def simulate_pipeline(pipeline: Pipeline, env: Mapping[str, Any]) -> PipelineResult:
+def simulate_pipeline(pipeline: Pipeline, env: Environment) -> PipelineResult:
     """One pipeline's answer to a delivery sent to its own webhook URL."""
     trigger = compile_trigger(pipeline)
     try:
         reason = explain(trigger, env)
-        fires = evaluate(trigger.selector, env) is True
+        matched = evaluate(trigger.selector, env)
+        if not isinstance(matched, bool):  # Argo's EvalBool refuses anything but a bool
+            raise ExprError(f"unable to cast expression result {matched!r} to bool")
+        fires = matched
     except ExprError as error:
         return PipelineResult(pipeline.name, False, f"Argo would answer HTTP 500: the selector fails: {error}")
     if fires != (reason is None):  # the words and the selector are two views of one model: they must agree

@@ -178,7 +178,9 @@ def _by_event(events: Sequence[str], per_event: Mapping[str, str]) -> str:
 
 
 def _pull_request_ref() -> str:
-    return 'payload?.pull_request?.number != nil ? "refs/pull/" + string(payload.pull_request.number) + "/head" : ""'
+    # int(): payload numbers are floats, and string() of a float >= 1e6 would be written 1.234567e+06.
+    number = "string(int(payload.pull_request.number))"
+    return f'payload?.pull_request?.number != nil ? "refs/pull/" + {number} + "/head" : ""'
 
 
 def _release_ref() -> str:

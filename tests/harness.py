@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import runpy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -118,6 +119,21 @@ class StackRun:
 
 def dev_config(stack: str = "dev") -> dict[str, str]:
     return read_stack_config(PROJECT_ROOT, stack)
+
+
+def stack_config(**overrides: Any) -> dict[str, str]:
+    """A small valid config with `overrides` (None removes a key), JSON-encoded as Pulumi hands it over."""
+    values: dict[str, Any] = {
+        "host": "argo.example.com",
+        "organizations": ["acme"],
+        "pipelines": [{"name": "hello", "template": "workflows/hello-world.yaml", "events": ["push"]}],
+    }
+    values.update(overrides)
+    return {
+        f"{PROJECT}:{key}": value if isinstance(value, str) else json.dumps(value)
+        for key, value in values.items()
+        if value is not None
+    }
 
 
 def run_stack(config: Mapping[str, str], stack: str = "dev", secret_keys: tuple[str, ...] = ()) -> StackRun:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,29 +16,14 @@ from components.config import (
     parse_settings,
 )
 from components.templates import TemplateParameter
-from tests.harness import PROJECT_ROOT, dev_config
+from tests.harness import PROJECT_ROOT, dev_config, stack_config
 
 HELLO = "workflows/hello-world.yaml"
 SCAN = "workflows/secret-scan.yaml"
 
 
-def config(**overrides: Any) -> dict[str, str]:
-    """A valid config with `overrides` (None removes a key); objects are JSON-encoded as Pulumi does."""
-    values: dict[str, Any] = {
-        "host": "argo.example.com",
-        "organizations": ["acme"],
-        "pipelines": [{"name": "hello", "template": HELLO, "events": ["push"]}],
-    }
-    values.update(overrides)
-    return {
-        f"argo-github-webhooks:{key}": value if isinstance(value, str) else json.dumps(value)
-        for key, value in values.items()
-        if value is not None
-    }
-
-
 def parse(**overrides: Any) -> StackSettings:
-    return parse_settings(config(**overrides), PROJECT_ROOT)
+    return parse_settings(stack_config(**overrides), PROJECT_ROOT)
 
 
 def problems(**overrides: Any) -> list[str]:
@@ -131,7 +115,7 @@ def test_unknown_top_level_key_is_an_error() -> None:
 
 
 def test_other_namespaces_are_not_ours() -> None:
-    settings = parse_settings({**config(), "github:owner": "x", "kubernetes:context": "y"}, PROJECT_ROOT)
+    settings = parse_settings({**stack_config(), "github:owner": "x", "kubernetes:context": "y"}, PROJECT_ROOT)
     assert settings.host == "argo.example.com"
 
 

@@ -1,0 +1,431 @@
+"""The expr-lang v1.17 interpreter: the values and the failures Argo Server would get for the same strings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.expr import (
+    Binary,
+    Chain,
+    ExprError,
+    Ident,
+    Member,
+    Str,
+    UnsupportedExpression,
+    argo_parameter_value,
+    evaluate,
+    parse,
+    quote,
+)
+
+ENV: dict[str, Any] = {
+    "payload": {
+        "action": "opened",
+        "ref": "refs/heads/main",
+        "flag": True,
+        "count": 42,
+        "ratio": 1.5,
+        "text": "1",
+        "nothing": None,
+        "list": [1, 2],
+        "obj": {"b": ["x", "y"], "a": 1},
+        "same": {"a": 1, "b": ["x", "y"]},
+        "repository": {"name": "Hello", "full_name": "octo/Hello"},
+    },
+    "metadata": {"x-github-event": ["push"], "x-github-delivery": ["d-1"]},
+    "discriminator": "ci",
+    "namespace": "argo",
+}
+
+
+def run(source: str, env: dict[str, Any] | None = None) -> Any:
+    return evaluate(source, ENV if env is None else env)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("1 + 2 * 3", 7),
+        ("(1 + 2) * 3", 9),
+        ("10 - 4 - 3", 3),
+        ("true || false && false", True),
+        ("(true || false) && false", False),
+        ("false && true || true", True),
+        ("true or false and false", True),
+        ("false ? 1 : 2 + 3", 5),
+        ("true ? 1 : 2 + 3", 1),
+        ("1 == 1 ? 'a' : 'b'", "a"),
+        ("false ? 1 : true ? 2 : 3", 2),
+        # ?? binds tighter than everything: the right operand of `*` is `payload?.missing ?? 3`.
+        ("2 * payload?.missing ?? 3", 6),
+        ('"x" == payload?.missing ?? "x"', True),
+        ('(payload?.missing ?? "") == ""', True),
+        ("payload?.missing ?? nil ?? 5", 5),
+        # `not` (50) binds tighter than `in` (20): (not flag) in [true, false], whatever the flag.
+        ("not payload.flag in [true, false]", True),
+        ("!(payload.flag in [true, false])", False),
+        ("-2 + 5", 3),
+        ("1 < 2 < 3", True),
+        ("1 < 3 < 2", False),
+        ("3 >= 3 > 2", True),
+        ("1 < 2 == true", True),
+        ('"c" not in ["a", "b"]', True),
+        ('"main" not matches "^dev"', True),
+        ("payload.flag ?: false", True),
+    ],
+)
+def test_precedence_and_associativity(source: str, expected: Any) -> None:
+    assert run(source) == expected
+    assert type(run(source)) is type(expected)
+
+
+def test_coalesce_cannot_be_mixed_with_another_operator_to_its_right() -> None:
+    # expr v1.17 refuses to compile `a ?? b == c` (it is not `(a ?? b) == c`); the parentheses are required.
+    with pytest.raises(UnsupportedExpression, match=r"coalesce expressions \(\?\?\) cannot be mixed"):
+        run('payload?.missing ?? "" == ""')
+    with pytest.raises(UnsupportedExpression, match="cannot be mixed"):
+        run("payload?.missing ?? false || true")
+    assert run('(payload?.missing ?? "") == ""') is True
+
+
+def test_member_access_on_nil_fails_and_optional_chaining_short_circuits() -> None:
+    with pytest.raises(ExprError, match="cannot fetch b from <nil>"):
+        run("payload.missing.b")
+    with pytest.raises(ExprError, match="cannot fetch b from <nil>"):
+        run('payload["nothing"]["b"]')
+    assert run('payload?.missing?.b ?? ""') == ""
+    assert run("payload.missing?.b") is None
+    assert run('payload?.["missing"]?.["b"]') is None
+    assert run("payload.missing?.b.c") is None  # nil before `?.` skips the rest of the chain
+    with pytest.raises(ExprError, match="cannot fetch b from <nil>"):
+        run("payload?.missing.b")  # `?.` only guards its own left side
+    with pytest.raises(ExprError, match="cannot fetch c from <nil>"):
+        run('payload.missing?.b["c"]')  # an index does not extend the chain: it reads the chain's nil
+    assert run('payload?.repository?.name ?? ""') == "Hello"
+
+
+def test_a_missing_map_key_is_nil() -> None:
+    assert run("payload.missing") is None
+    assert run('payload["missing"] == nil') is True
+    assert run("payload.nothing == nil") is True
+    assert run('metadata["x-github-hook-id"]') is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [({"x-github-event": ["push"]}, True), ({"x-github-event": ["pull_request"]}, False), ({}, False)],
+)
+def test_header_lists_compare_element_by_element(headers: dict[str, Any], expected: bool) -> None:
+    assert run('metadata["x-github-event"] == ["push"]', {"metadata": headers}) is expected
+    assert run('metadata["x-github-event"] != ["push"]', {"metadata": headers}) is not expected
+
+
+def test_equality() -> None:
+    assert run("payload.list == [1, 2]") is True  # float64 payload numbers equal int literals element by element
+    assert run("payload.list == [1, 2, 3]") is False
+    assert run("payload.obj == payload.same") is True  # maps compare deeply
+    assert run("payload.obj == payload.repository") is False
+    assert run("1 == 1.0") is True
+    assert run("nil == nil") is True
+    assert run("payload.missing == false") is False
+    assert run("payload.text == 1") is False  # different kinds at run time are simply unequal
+    with pytest.raises(ExprError, match="mismatched types string and int"):
+        run('"1" == 1')  # ... but known at compile time they do not compile
+    with pytest.raises(ExprError, match=r"mismatched types map\[string\]interface \{\} and string"):
+        run('payload == "x"')
+
+
+def test_in() -> None:
+    assert run('"push" in metadata["x-github-event"]') is True
+    assert run('"pull_request" in metadata["x-github-event"]') is False
+    assert run("2 in payload.list") is True
+    assert run('"action" in payload') is True
+    assert run('"nope" in payload') is False
+    assert run('"a" in payload.missing') is False  # `in` nil is false
+    with pytest.raises(ExprError, match='operator "in" not defined on string'):
+        run('"a" in payload.ref')
+    with pytest.raises(ExprError, match="cannot use int as type string in array"):
+        run('1 in ["a"]')
+    # A non-empty array of string literals becomes a map lookup in expr's optimizer:
+    assert run('payload.action in ["opened", "edited"]') is True
+    assert run('payload.missing in ["", "opened"]') is True  # nil looks up the zero key ""
+    with pytest.raises(ExprError, match="float64 is not assignable to type string"):
+        run('payload.count in ["42"]')
+    assert run('payload.count in ["42", nil]') is False  # not all strings: element-wise equality instead
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('"main" matches "^main$"', True),
+        ('"main\\n" matches "^main$"', False),  # Go's $ is the very end of the text
+        ('"a\\nmain" matches "(?m)^main$"', True),
+        ('"release/1" matches "^release/[^/]*$"', True),
+        ('"refs/heads/main" matches "main"', True),  # unanchored, like regexp.MatchString
+        ('"MAIN" matches "(?i)^main$"', True),
+        ('"\u0663" matches "^\\\\d$"', False),  # \d is ASCII in Go
+        ('"ab" matches "a{,1}b"', False),  # `{,1}` is literal text in Go
+        ('"a{,1}b" matches "a{,1}b"', True),
+        ('payload.missing matches "x"', False),  # nil matches nothing (expr v1.17 VM)
+        ('"x" contains ""', True),
+        ('"refs/heads/main" startsWith "refs/"', True),
+        ('"refs/heads/main" endsWith "/dev"', False),
+    ],
+)
+def test_string_operators(source: str, expected: bool) -> None:
+    assert run(source) is expected
+
+
+def test_regexp_failures() -> None:
+    with pytest.raises(ExprError, match="missing closing"):
+        run('"a" matches "("')
+    with pytest.raises(ExprError, match="invalid escape"):
+        run('"aa" matches "(a)\\\\1"')  # Go has no backreferences
+    with pytest.raises(ExprError, match="missing closing"):
+        run('payload.ref matches payload.ref + "("')  # a pattern computed at run time fails at run time
+    with pytest.raises(UnsupportedExpression, match="Unicode class"):
+        run('"a" matches "\\\\pL"')
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "1 && true",
+        '"a" + 1',
+        "nil matches 'x'",
+        "!1",
+        "-'a'",
+        "1 ? 2 : 3",
+        "lower(1)",
+        "len(1)",
+        '"abc".x',
+        "1.5 % 2",
+        "[1, 2]['a']",
+    ],
+)
+def test_type_errors_at_compile_time(source: str) -> None:
+    with pytest.raises(ExprError):
+        run(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "payload.ref && true",
+        "!payload.ref",
+        "payload.ref ? 1 : 2",
+        'payload.count + "a"',
+        "payload.count < payload.ref",
+        "payload.count % 2",  # payload numbers are float64, and % wants integers
+        "payload.ratio matches 'x'",
+        "payload.list[2]",
+        "payload.list['a']",
+        "payload.ref.x",
+        "len(payload.count)",
+        "lower(payload.count)",
+        "join(['a', 1])",
+        "-payload.ref",
+        "1 % 0",
+    ],
+)
+def test_type_errors_at_run_time(source: str) -> None:
+    with pytest.raises(ExprError):
+        run(source)
+
+
+def test_the_right_operand_of_and_or_is_not_checked() -> None:
+    assert run("true && payload.count") == 42.0
+    assert run("false || payload.ref") == "refs/heads/main"
+    assert run("false && payload.ref") is False  # not evaluated at all
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("string(42.0)", "42"),
+        ("string(payload.count)", "42"),
+        ("string(42)", "42"),
+        ("string(1.5)", "1.5"),
+        ("string(-0.25)", "-0.25"),
+        ("string(0.0001)", "0.0001"),
+        ("string(1e-7)", "1e-07"),
+        ("string(123456.0)", "123456"),
+        ("string(1234567.0)", "1.234567e+06"),
+        ("string(1e21)", "1e+21"),
+        ("string(nil)", "<nil>"),
+        ("string(true)", "true"),
+        ("string('x')", "x"),
+        ('string([1, "a", nil])', "[1 a <nil>]"),
+        ("string(payload.obj)", "map[a:1 b:[x y]]"),
+        ("string(7 / 2)", "3.5"),
+        ("string(1 / 0)", "+Inf"),
+    ],
+)
+def test_string_formats_like_go_percent_v(source: str, expected: str) -> None:
+    assert run(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('len("h\u00e9llo")', 5),  # runes, not bytes
+        ("len(payload.list)", 2),
+        ("len(payload)", len(ENV["payload"])),
+        ('lower("\u00c0B")', "\u00e0b"),
+        ('upper("stra\u00dfe")', "STRA\u00dfE"),  # Go's simple case mapping keeps the sharp s
+        ('trim("  x \\t")', "x"),
+        ('trim("\\x1c x ")', "\x1c x"),  # U+001C is not a space for Go
+        ('trim("--x-", "-")', "x"),
+        ('join(["a", "b"], "-")', "a-b"),
+        ('join(["a", "b"])', "ab"),
+        ("first(payload.list)", 1.0),
+        ("first([])", None),
+        ("first(payload.missing)", None),
+        ("payload.list[-1]", 2.0),
+        ("payload.list[payload.list[0]]", 2.0),  # a float64 index is truncated
+        ("7 / 2", 3.5),
+        ("7 % 3", 1),
+        ("-7 % 3", -1),  # Go's remainder takes the dividend's sign
+        ("9223372036854775807 + 1", -9223372036854775808),  # Go's int wraps around
+        ("payload.count + 1", 43.0),
+        ("payload.ratio * 2", 3.0),
+        ("'a' + 'b'", "ab"),
+    ],
+)
+def test_builtins_and_arithmetic(source: str, expected: Any) -> None:
+    assert run(source) == expected
+    assert type(run(source)) is type(expected)
+
+
+def test_expressions_this_program_generates() -> None:
+    env = {**ENV, "payload": {"pull_request": {"number": 7}, "action": "synchronize"}}
+    assert run('(metadata["x-github-event"] ?? [""])[0]') == "push"
+    assert run('(metadata["x-github-hook"] ?? [""])[0]') == ""
+    assert run('(payload?.repository?.name ?? "") matches "(?i)^(?:hello)$"') is True
+    assert run('(payload?.ref ?? "") matches "^refs/heads/(?:main|release/[^/]*)$"') is True
+    pull_request_ref = (
+        'payload?.pull_request?.number != nil ? "refs/pull/" + string(payload.pull_request.number) + "/head" : ""'
+    )
+    assert run(pull_request_ref, env) == "refs/pull/7/head"
+    assert run(pull_request_ref) == ""
+    assert run('(payload?.action ?? "") in ["opened", "synchronize"]', env) is True
+    assert run('discriminator == "ci" && payload?.deleted != true') is True
+
+
+def test_unknown_names_do_not_compile() -> None:
+    with pytest.raises(ExprError, match="unknown name body"):
+        run("body.x")
+
+
+@pytest.mark.parametrize(
+    ("source", "what"),
+    [
+        ("payload.ref | lower()", "pipe"),
+        ("sha256(payload.ref)", "function sha256"),
+        ("filter(payload.list, # > 1)", "predicate"),
+        ('{"a": 1}', "map literal"),
+        ("payload.list[0:1]", "slice"),
+        ("let x = 1; x", "let"),
+        ("payload.ref.trim()", "method call"),
+        ("1..3", "range"),
+        ("2 ** 3", "power"),
+        ("0x1F", "hexadecimal"),
+        ("payload.x // note", "comment"),
+        ("1 +", "unexpected end"),
+        ("(1", "unexpected end"),
+        ("1 2", "unexpected token"),
+        ('"a\\\'b"', "invalid char escape"),  # only the literal's own quote can be escaped
+        ('"abc', "not terminated"),
+    ],
+)
+def test_unsupported_or_invalid_syntax(source: str, what: str) -> None:
+    with pytest.raises(UnsupportedExpression, match=what):
+        parse(source)
+
+
+def test_parse_builds_the_tree_expr_builds() -> None:
+    assert parse("a and b") == parse("a && b") == Binary("&&", Ident("a"), Ident("b"))
+    assert parse("a?.b.c") == Chain(Member(Member(Ident("a"), Str("b"), True), Str("c"), False))
+    assert parse("'it\\'s'") == Str("it's")
+    assert parse('"\\u00e9\\x41\\101\\U0001F600"') == Str("\u00e9AA\U0001f600")
+    assert parse("x") is parse("x")  # cached
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("abc", "abc"),
+        (42.0, "42"),
+        (42, "42"),
+        (1.5, "1.5"),
+        (-0.0, "-0"),
+        (1e21, "1e+21"),
+        (1e20, "100000000000000000000"),
+        (1e-7, "1e-7"),
+        (0.000001, "0.000001"),
+        (True, "true"),
+        (False, "false"),
+        (None, "null"),
+        (["a", 1.0, None], '["a",1,null]'),
+        ({"b": 1.0, "a": {"y": [], "x": True}}, '{"a":{"x":true,"y":[]},"b":1}'),
+        # json.Marshal escapes < > & as \u003c \u003e \u0026; Argo's jsonutil.Fix turns them back.
+        ("a<b>&c", "a<b>&c"),
+        ({"k": "<&>"}, '{"k":"<&>"}'),
+        # A string only loses its quotes: its other JSON escapes stay.
+        ('say "hi"\n', 'say \\"hi\\"\\n'),
+        ("tab\tback\\slash\u2028", "tab\\tback\\\\slash\\u2028"),
+        (['q"', "\x01"], '["q\\"","\\u0001"]'),
+    ],
+)
+def test_argo_parameter_value(value: Any, expected: str) -> None:
+    assert argo_parameter_value(value) == expected
+
+
+def test_argo_parameter_value_refuses_what_json_cannot_encode() -> None:
+    with pytest.raises(ExprError, match="unsupported value: NaN"):
+        argo_parameter_value(float("nan"))
+    with pytest.raises(ExprError, match=r"unsupported value: \+Inf"):
+        argo_parameter_value(run("1 / 0"))
+
+
+TRICKY_STRINGS = [
+    "",
+    "plain",
+    'double "quotes"',
+    "single 'quotes'",
+    "back\\slash\\",
+    "\\u0041 is not escaped",
+    "new\nline",
+    "carriage\rreturn\r\n",
+    "tab\tand\vvertical\fform\bback\a",
+    "nul\x00 and \x1f and \x7f",
+    "caf\u00e9 \u6f22\u5b57 \U0001f680",
+    "line\u2028separator\u2029and\u00a0nbsp\ufeff",
+    "${{ expr }} # // /* */ `raw`",
+    '\\"',
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_STRINGS)
+def test_quote_round_trips(text: str) -> None:
+    literal = quote(text)
+    assert "\n" not in literal and "\r" not in literal
+    assert parse(literal) == Str(text)
+    assert evaluate(literal, {}) == text
+    assert evaluate(f"{literal} == {quote(text)}", {}) is True
+
+
+def test_quote_round_trips_every_character_class() -> None:
+    text = "".join(chr(code) for code in [*range(0x00, 0x180), 0x2028, 0x202E, 0xE000, 0xFFFD, 0xFFFF, 0x10FFFF])
+    assert evaluate(quote(text), {}) == text
+    with pytest.raises(ValueError, match="surrogate"):
+        quote("\ud800")
+
+
+def test_environment_is_read_after_a_json_round_trip() -> None:
+    assert run("payload.count") == 42.0 and type(run("payload.count")) is float
+    assert evaluate("payload", {"payload": ({"a": (1, 2)},)}) == [{"a": [1.0, 2.0]}]
+    with pytest.raises(ExprError, match="unsupported value: NaN"):
+        evaluate("payload", {"payload": float("nan")})
