@@ -370,3 +370,26 @@ def _without_secrets(value: Any) -> Any:
 def test_bad_config_registers_nothing() -> None:
     with pytest.raises(ConfigError, match="argo-github-webhooks:host"):
         run_stack({**dev_config(), "argo-github-webhooks:host": "https://argo.example.com"})
+
+
+def test_prod_stack_has_a_webhook_per_organization_and_pipeline() -> None:
+    prod = run_stack(dev_config("prod"), stack="prod")
+    webhooks = {
+        resource.name: reveal(resource.inputs)
+        for resource in prod.of_type("github:index/organizationWebhook:OrganizationWebhook")
+    }
+    assert {name: hook["events"] for name, hook in webhooks.items()} == {
+        "github-example-org-secret-scan": ["push", "pull_request"],
+        "github-example-org-release-audit": ["release"],
+        "github-example-org-labs-secret-scan": ["push", "pull_request"],
+        "github-example-org-labs-release-audit": ["release"],
+    }
+    assert prod.outputs["webhookUrls"] == {
+        "secret-scan": "https://argo.example.com/api/v1/events/workflows/secret-scan",
+        "release-audit": "https://argo.example.com/api/v1/events/workflows/release-audit",
+    }
+    assert prod.named("argo-workflows-chart").inputs["values"]["server"]["ingress"]["annotations"] == {
+        "cert-manager.io/cluster-issuer": "letsencrypt-prod",
+        "nginx.ingress.kubernetes.io/proxy-body-size": "2m",
+    }
+    assert prod.secret_outputs == {"webhookSecret"}
