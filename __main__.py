@@ -1,5 +1,6 @@
 """argo-github-webhooks: read the settings, build the components, export the outputs."""
 
+import gc
 from pathlib import Path
 
 import pulumi
@@ -12,6 +13,10 @@ from components.webhook_auth import WebhookAuth, WebhookAuthArgs
 
 settings = load_settings(Path(__file__).resolve().parent)
 credentials = github_credentials()
+# The SDKs and Argo's schema models stay loaded for the whole run: keep them out of the garbage collector's full
+# collections, which would otherwise walk them again and again while a large stack registers its resources.
+gc.collect()
+gc.freeze()
 
 argo = ArgoWorkflows("argo-workflows", ArgoWorkflowsArgs.from_settings(settings))
 auth = WebhookAuth(
