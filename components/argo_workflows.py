@@ -16,9 +16,8 @@ from components.labels import MANAGED_BY
 CHART_NAME = "argo-workflows"
 CHART_REPOSITORY = "https://argoproj.github.io/argo-helm"
 WORKFLOW_SERVICE_ACCOUNT = "argo-workflow"
-SERVER_SERVICE_ACCOUNT = (
-    f"{RELEASE_NAME}-server"  # the chart's fullname is the release name (it contains the chart name)
-)
+# The chart's fullname is the release name (it contains the chart name), so the server's ServiceAccount is:
+SERVER_SERVICE_ACCOUNT = f"{RELEASE_NAME}-server"
 SERVER_READS_SERVICE_ACCOUNTS_ROLE = f"{RELEASE_NAME}-server-webhook-auth"
 
 # Finished runs go away on their own: successful ones after a day, failed ones after a week (for their logs);

@@ -26,13 +26,14 @@ class BranchSource:
     prefix: str = ""
 
 
+# Events whose payload carries the whole `pull_request` object (number, base and head).
+PULL_REQUEST_EVENTS = ("pull_request", "pull_request_review", "pull_request_review_comment")
+
 # Events that are about a branch. Push names the pushed ref (`refs/heads/<branch>`, or `refs/tags/<tag>`, which no
 # branch filter matches); pull request events name the target (base) branch.
 BRANCH_SOURCES: dict[str, BranchSource] = {
     "push": BranchSource(("ref",), "refs/heads/"),
-    "pull_request": BranchSource(("pull_request", "base", "ref")),
-    "pull_request_review": BranchSource(("pull_request", "base", "ref")),
-    "pull_request_review_comment": BranchSource(("pull_request", "base", "ref")),
+    **{event: BranchSource(("pull_request", "base", "ref")) for event in PULL_REQUEST_EVENTS},
 }
 
 

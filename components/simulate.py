@@ -13,7 +13,7 @@ import json
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -116,10 +116,10 @@ def simulate_pipeline(pipeline: Pipeline, env: Environment) -> PipelineResult:
 
 
 def simulate(settings: StackSettings, stack: str, event: str, payload: Mapping[str, Any], delivery: str) -> Simulation:
+    """Each pipeline's answer to the delivery sent to its own URL: only the discriminator differs between them."""
+    delivered = delivery_environment(payload, event, delivery, "", settings.workflow_namespace)  # JSON round trip once
     results = [
-        simulate_pipeline(
-            pipeline, delivery_environment(payload, event, delivery, pipeline.name, settings.workflow_namespace)
-        )
+        simulate_pipeline(pipeline, replace(delivered, values={**delivered.values, "discriminator": pipeline.name}))
         for pipeline in settings.pipelines
     ]
     return Simulation(event=event, delivery=delivery, stack=stack, pipelines=results)

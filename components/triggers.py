@@ -17,7 +17,12 @@ from enum import Enum
 
 from components.config import PayloadField, Pipeline, RawExpression
 from components.expr import quote
-from components.github_events import BRANCH_SOURCES, EVENTS_WITHOUT_ACTION, EVENTS_WITHOUT_REPOSITORY
+from components.github_events import (
+    BRANCH_SOURCES,
+    EVENTS_WITHOUT_ACTION,
+    EVENTS_WITHOUT_REPOSITORY,
+    PULL_REQUEST_EVENTS,
+)
 
 LABEL_PREFIX = "argo-github-webhooks"
 EVENT_HEADER = 'metadata["x-github-event"]'
@@ -25,7 +30,6 @@ DELIVERY_HEADER = 'metadata["x-github-delivery"]'
 
 _GO_REGEXP_META = re.compile(r"([\\.+*?()|\[\]{}^$])")  # the characters Go's regexp.QuoteMeta escapes
 _LABEL_VALUE = r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$"
-_PULL_REQUEST_EVENTS = ("pull_request", "pull_request_review", "pull_request_review_comment")
 
 
 class ConditionKind(Enum):
@@ -199,11 +203,11 @@ def well_known_expression(name: str, events: Sequence[str]) -> str:
         return _header(DELIVERY_HEADER)
     if name == "git_ref":
         per_event = {"push": _string_at(("ref",)), "release": f"({_release_ref()})"}
-        per_event.update({event: f"({_pull_request_ref()})" for event in _PULL_REQUEST_EVENTS})
+        per_event.update({event: f"({_pull_request_ref()})" for event in PULL_REQUEST_EVENTS})
         return _by_event(events, per_event)
     if name == "head_commit":
         per_event = {"push": _string_at(("after",))}
-        per_event.update({event: _string_at(("pull_request", "head", "sha")) for event in _PULL_REQUEST_EVENTS})
+        per_event.update({event: _string_at(("pull_request", "head", "sha")) for event in PULL_REQUEST_EVENTS})
         return _by_event(events, per_event)
     raise KeyError(name)
 
