@@ -8,8 +8,8 @@ import pulumi
 from components.argo_workflows import ArgoWorkflows, ArgoWorkflowsArgs
 from components.github_webhooks import OrganizationWebhooks, OrganizationWebhooksArgs, WebhookSpec
 from components.pipeline import EventPipeline, EventPipelineArgs
-from components.stack_config import github_credentials, load_settings
 from components.webhook_auth import WebhookAuth, WebhookAuthArgs
+from settings.pulumi_config import github_credentials, load_settings
 
 settings = load_settings(Path(__file__).resolve().parent)
 credentials = github_credentials()

@@ -133,7 +133,7 @@ def _run_under_mocks(body: Any, monitor: Any, config: dict[str, str]) -> None:
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
-    from components.config import PROJECT
+    from settings.config import PROJECT
 
     runtime_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack="dev", preview=False, monitor=monitor)

@@ -1,1 +1,1 @@
-"""argo-github-webhooks: Argo Workflows started by GitHub organization webhooks, as one Pulumi stack."""
+"""The stack's Pulumi component resources, one per module, each with its typed `*Args`."""

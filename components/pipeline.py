@@ -8,44 +8,14 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.config import Pipeline
-from components.labels import MANAGED_BY
-from components.templates import ARGO_API_VERSION
-from components.triggers import LABEL_PREFIX, compile_parameters, compile_trigger, workflow_metadata
+from delivery.bindings import event_binding_manifest, workflow_template_manifest
+from settings.config import Pipeline
 
 
 @dataclass(frozen=True)
 class EventPipelineArgs:
     pipeline: Pipeline
     namespace: str
-
-
-def _labels(pipeline: Pipeline) -> dict[str, str]:
-    return {**MANAGED_BY, f"{LABEL_PREFIX}/pipeline": pipeline.name}
-
-
-def workflow_template_manifest(pipeline: Pipeline, namespace: str) -> dict[str, Any]:
-    """The template file as deployed: named after the pipeline, in the workflow namespace."""
-    return pipeline.template.manifest(pipeline.name, namespace, _labels(pipeline))
-
-
-def event_binding_manifest(pipeline: Pipeline, namespace: str) -> dict[str, Any]:
-    """The binding: the compiled selector, the template to submit, parameters and traceable Workflow metadata."""
-    parameters = [
-        {"name": name, "valueFrom": {"event": expression}} for name, expression in compile_parameters(pipeline).items()
-    ]
-    submit: dict[str, Any] = {
-        "workflowTemplateRef": {"name": pipeline.name},
-        "metadata": workflow_metadata(pipeline),
-    }
-    if parameters:
-        submit["arguments"] = {"parameters": parameters}
-    return {
-        "apiVersion": ARGO_API_VERSION,
-        "kind": "WorkflowEventBinding",
-        "metadata": {"name": pipeline.name, "namespace": namespace, "labels": _labels(pipeline)},
-        "spec": {"event": {"selector": compile_trigger(pipeline).selector}, "submit": submit},
-    }
 
 
 class EventPipeline(pulumi.ComponentResource):

@@ -8,12 +8,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.labels import MANAGED_BY
+from delivery.webhook_clients import WEBHOOK_CLIENTS_SECRET, webhook_client_entry
+from settings.labels import MANAGED_BY
 
 SERVICE_ACCOUNT = "github-webhook"
 TOKEN_SECRET = f"{SERVICE_ACCOUNT}.service-account-token"
 SUBMIT_ROLE = "submit-workflow-template"
-WEBHOOK_CLIENTS_SECRET = "argo-workflows-webhook-clients"  # the name Argo Server reads
 SECRET_LENGTH = 48
 
 # Exactly what dispatching an event needs (server/auth/webhook and server/event/dispatch), nothing more.
@@ -28,11 +28,6 @@ SUBMIT_RULES = [
 class WebhookAuthArgs:
     namespace: pulumi.Input[str]
     secret_version: int
-
-
-def webhook_client_entry(secret: str) -> str:
-    """One entry of the webhook-clients Secret: YAML that Argo Server parses (`type` and `secret`)."""
-    return f"type: github\nsecret: {secret}\n"
 
 
 class WebhookAuth(pulumi.ComponentResource):

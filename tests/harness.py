@@ -16,8 +16,8 @@ from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from components.config import PROJECT
-from components.stack_files import read_stack_config
+from settings.config import PROJECT
+from settings.stack_files import read_stack_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

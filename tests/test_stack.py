@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from components.argo_workflows import ArgoWorkflowsArgs, chart_values
-from components.config import ConfigError, parse_settings
-from components.pipeline import event_binding_manifest
+from delivery.bindings import event_binding_manifest
+from settings.chart import chart_values
+from settings.config import ConfigError, parse_settings
 from tests.harness import (
     MOCK_WEBHOOK_SECRET,
     PROJECT_ROOT,
@@ -147,7 +147,7 @@ def test_helm_values_are_deep_merged_over_ours() -> None:
         },
         PROJECT_ROOT,
     )
-    values = chart_values(ArgoWorkflowsArgs.from_settings(settings))
+    values = chart_values(settings)
     assert values["server"]["replicas"] == 3
     assert values["server"]["ingress"]["paths"] == ["/x/"]
     assert values["server"]["ingress"]["hosts"] == ["argo.dev.example.com"]

@@ -8,10 +8,10 @@ import kubernetes_validate
 import pytest
 from hera.workflows.models import WorkflowEventBinding, WorkflowSpec, WorkflowTemplate
 
-from components.argo_workflows import ArgoWorkflowsArgs, chart_values
-from components.config import parse_settings
-from components.stack_files import stack_names
-from components.templates import schema_problems
+from settings.chart import chart_values
+from settings.config import parse_settings
+from settings.stack_files import stack_names
+from settings.templates import schema_problems
 from tests.harness import PROJECT_ROOT, StackRun, dev_config, run_stack
 
 KUBERNETES_VERSION = "1.33.0"
@@ -99,11 +99,11 @@ def _leaf_keys(values: dict[str, Any], prefix: str = "") -> set[str]:
 
 def test_chart_values_use_only_keys_the_chart_knows() -> None:
     settings = parse_settings(dev_config(), PROJECT_ROOT)
-    values = chart_values(ArgoWorkflowsArgs.from_settings(settings))
+    values = chart_values(settings)
     assert _leaf_keys(values) == CHART_KEYS_SET_BY_THE_PROGRAM
 
 
 def test_workflow_defaults_are_a_valid_workflow_spec() -> None:
     settings = parse_settings(dev_config(), PROJECT_ROOT)
-    defaults = chart_values(ArgoWorkflowsArgs.from_settings(settings))["controller"]["workflowDefaults"]
+    defaults = chart_values(settings)["controller"]["workflowDefaults"]
     assert schema_problems(WorkflowSpec, defaults["spec"]) == []

@@ -1,6 +1,6 @@
 """Dry-run a GitHub delivery against a stack's pipelines: which fire, with which parameters, and why not.
 
-    python -m components.simulate --stack dev --event push --payload payload.json [--delivery ID] [--json]
+    python -m delivery.simulate --stack dev --event push --payload payload.json [--delivery ID] [--json]
 
 Offline: it reads `Pulumi.<stack>.yaml` like `pulumi up` does, compiles the same bindings, and evaluates their very
 expression strings the way Argo Server does. Exit code: 0 something fired, 1 nothing fired, 2 bad input.
@@ -17,11 +17,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from components.config import ConfigError, Pipeline, StackSettings, parse_settings
-from components.expr import Environment, ExprError, UnsupportedExpression, argo_parameter_value, environment, evaluate
-from components.github_events import catalogue
-from components.stack_files import StackFileError, read_stack_config
-from components.triggers import Trigger, compile_parameters, compile_trigger, failure_reason
+from delivery.expr import Environment, ExprError, UnsupportedExpression, argo_parameter_value, environment, evaluate
+from delivery.github_events import catalogue
+from delivery.triggers import Trigger, compile_parameters, compile_trigger, failure_reason
+from settings.config import ConfigError, Pipeline, StackSettings, parse_settings
+from settings.stack_files import StackFileError, read_stack_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MAX_BODY_BYTES = 2 * 1024 * 1024  # Argo Server refuses larger request bodies
@@ -195,7 +195,7 @@ def render_json(simulation: Simulation) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m components.simulate",
+        prog="python -m delivery.simulate",
         description="Which pipelines of a stack a GitHub delivery would start, with which parameters, and why not.",
     )
     parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from components.config import StackSettings, parse_settings
+from settings.config import StackSettings, parse_settings
 
 
 def load_settings(project_root: Path) -> StackSettings:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.expr import (
+from delivery.expr import (
     Binary,
     Chain,
     ExprError,

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from components.config import PROJECT
+from settings.config import PROJECT
 
 
 class StackFileError(ValueError):

@@ -4,7 +4,7 @@ Argo evaluates every WorkflowEventBinding in the namespace for every delivery, a
 the delivery into HTTP 500. So every expression written here reads the payload only through `?.` and `??`, the
 discriminator is tested first (other pipelines' bindings stop there), then the event name, then the filters.
 
-The simulator evaluates exactly these expression strings (components.expr), so what it reports cannot drift from
+The simulator evaluates exactly these expression strings (delivery.expr), so what it reports cannot drift from
 what the bindings do.
 """
 
@@ -15,14 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from components.config import PayloadField, Pipeline, RawExpression
-from components.expr import quote
-from components.github_events import (
+from delivery.expr import quote
+from delivery.github_events import (
     BRANCH_SOURCES,
     EVENTS_WITHOUT_ACTION,
     EVENTS_WITHOUT_REPOSITORY,
     PULL_REQUEST_EVENTS,
 )
+from settings.config import PayloadField, Pipeline, RawExpression
 
 LABEL_PREFIX = "argo-github-webhooks"
 EVENT_HEADER = 'metadata["x-github-event"]'

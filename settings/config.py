@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.github_events import BRANCH_SOURCES, EVENTS_WITHOUT_ACTION, EVENTS_WITHOUT_REPOSITORY, catalogue
-from components.templates import TemplateError, WorkflowTemplateFile, load_template
+from delivery.github_events import BRANCH_SOURCES, EVENTS_WITHOUT_ACTION, EVENTS_WITHOUT_REPOSITORY, catalogue
+from settings.templates import TemplateError, WorkflowTemplateFile, load_template
 
 PROJECT = "argo-github-webhooks"
 RELEASE_NAME = "argo-workflows"

@@ -10,17 +10,17 @@ from typing import Any
 
 import pytest
 
-from components.config import Pipeline, StackSettings, parse_settings
-from components.expr import Environment, evaluate
-from components.github_events import catalogue
-from components.simulate import delivery_environment
-from components.triggers import (
+from delivery.expr import Environment, evaluate
+from delivery.github_events import catalogue
+from delivery.simulate import delivery_environment
+from delivery.triggers import (
     compile_parameters,
     compile_trigger,
     glob_to_regexp,
     well_known_expression,
     workflow_metadata,
 )
+from settings.config import Pipeline, StackSettings, parse_settings
 from tests.harness import FIXTURES, PROJECT_ROOT, dev_config, stack_config
 
 DELIVERY = "72d3162e-cc78-11e3-81ab-4c9367dc0958"

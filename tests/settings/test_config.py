@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.config import (
+from settings.config import (
     ConfigError,
     Ingress,
     PayloadField,
@@ -15,7 +15,7 @@ from components.config import (
     StackSettings,
     parse_settings,
 )
-from components.templates import TemplateParameter
+from settings.templates import TemplateParameter
 from tests.harness import PROJECT_ROOT, dev_config, stack_config
 
 HELLO = "workflows/hello-world.yaml"
@@ -447,7 +447,7 @@ def test_missing_template_file_and_relative_paths() -> None:
 
 
 def test_a_template_file_is_read_once_for_many_pipelines(monkeypatch: pytest.MonkeyPatch) -> None:
-    import components.config as config_module
+    import settings.config as config_module
 
     calls: list[Path] = []
     original = config_module.load_template

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from components.config import parse_settings
-from components.expr import evaluate
-from components.github_events import catalogue
-from components.simulate import delivery_environment, main, simulate
-from components.triggers import compile_trigger
+from delivery.expr import evaluate
+from delivery.github_events import catalogue
+from delivery.simulate import delivery_environment, main, simulate
+from delivery.triggers import compile_trigger
+from settings.config import parse_settings
 from tests.harness import FIXTURES, PROJECT_ROOT, dev_config
 
 DELIVERY = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
@@ -287,10 +287,10 @@ def test_simulator_agrees_with_the_compiled_selectors(label: str, event: str, bo
 
 
 def test_the_documented_command_runs(tmp_path: Path) -> None:
-    """`python -m components.simulate` as the README shows it, with the payload piped in."""
+    """`python -m delivery.simulate` as the README shows it, with the payload piped in."""
     assert shutil.which(sys.executable)
     completed = subprocess.run(
-        [sys.executable, "-m", "components.simulate", "--stack", "dev", "--event", "push", "--payload", "-", "--json"],
+        [sys.executable, "-m", "delivery.simulate", "--stack", "dev", "--event", "push", "--payload", "-", "--json"],
         input=(PAYLOADS / "push-branch.json").read_bytes(),
         cwd=tmp_path,  # works from anywhere: the stack files are found beside the program
         capture_output=True,

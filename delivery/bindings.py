@@ -1,0 +1,39 @@
+"""A pipeline's two Argo objects as plain manifests: its WorkflowTemplate, and the WorkflowEventBinding whose
+selector and parameters (compiled by `delivery.triggers`) decide which deliveries submit it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from delivery.triggers import LABEL_PREFIX, compile_parameters, compile_trigger, workflow_metadata
+from settings.config import Pipeline
+from settings.labels import MANAGED_BY
+from settings.templates import ARGO_API_VERSION
+
+
+def _labels(pipeline: Pipeline) -> dict[str, str]:
+    return {**MANAGED_BY, f"{LABEL_PREFIX}/pipeline": pipeline.name}
+
+
+def workflow_template_manifest(pipeline: Pipeline, namespace: str) -> dict[str, Any]:
+    """The template file as deployed: named after the pipeline, in the workflow namespace."""
+    return pipeline.template.manifest(pipeline.name, namespace, _labels(pipeline))
+
+
+def event_binding_manifest(pipeline: Pipeline, namespace: str) -> dict[str, Any]:
+    """The binding: the compiled selector, the template to submit, parameters and traceable Workflow metadata."""
+    parameters = [
+        {"name": name, "valueFrom": {"event": expression}} for name, expression in compile_parameters(pipeline).items()
+    ]
+    submit: dict[str, Any] = {
+        "workflowTemplateRef": {"name": pipeline.name},
+        "metadata": workflow_metadata(pipeline),
+    }
+    if parameters:
+        submit["arguments"] = {"parameters": parameters}
+    return {
+        "apiVersion": ARGO_API_VERSION,
+        "kind": "WorkflowEventBinding",
+        "metadata": {"name": pipeline.name, "namespace": namespace, "labels": _labels(pipeline)},
+        "spec": {"event": {"selector": compile_trigger(pipeline).selector}, "submit": submit},
+    }
