@@ -20,6 +20,7 @@ from settings.templates import TemplateError, WorkflowTemplateFile, load_templat
 PROJECT = "argo-github-webhooks"
 RELEASE_NAME = "argo-workflows"
 DEFAULT_CHART_VERSION = "1.0.18"
+EVENTS_DISCRIMINATOR = "github"  # the last segment of the stack's events URL, tested first by every binding
 MAX_WEBHOOKS_PER_EVENT = 20  # GitHub's limit per event per organization
 
 WELL_KNOWN_PARAMETERS = ("git_url", "git_ref", "head_commit", "repository", "event", "delivery_id")
@@ -119,6 +120,11 @@ class StackSettings:
     @property
     def argo_server_url(self) -> str:
         return f"https://{self.host}{self.ingress.path}"
+
+    @property
+    def events_url(self) -> str:
+        """The stack's one events endpoint: every organization's webhook posts here (discriminator `github`)."""
+        return f"{self.argo_server_url}api/v1/events/{self.workflow_namespace}/{EVENTS_DISCRIMINATOR}"
 
     def webhook_url(self, pipeline: Pipeline) -> str:
         """Argo Server's events endpoint for the pipeline: the pipeline's name is the discriminator."""
