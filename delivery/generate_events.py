@@ -136,7 +136,7 @@ def _a(word: str) -> str:
 
 def _refusal_reason(failure: Mapping[str, Any], parser: str) -> str:
     sends = " or ".join(failure["github_sends"])
-    return f"{failure['field']} is {_a(sends)} in GitHub's payloads, {_a(failure['parser_expects'])} in {parser}"
+    return f"{failure['field']} is {_a(sends)} in GitHub's payloads but {_a(failure['parser_expects'])} in {parser}"
 
 
 def _check_against_schema(failure: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> None:
@@ -157,7 +157,7 @@ def generate(github: Mapping[str, Any], argo: Mapping[str, Any]) -> dict[str, An
     """The catalogue: every event GitHub sends, its class, and the payloads Argo Server cannot parse."""
     parser = argo["parser"]
     accepted = set(argo["argo_workflows"]["events"]) & set(parser["events"])
-    parser_name = f"the struct of {parser['module']} {parser['version']}"
+    parser_name = f"the parser's Go types ({parser['module']} {parser['version']})"
     events: dict[str, dict[str, Any]] = {}
     for row in github["webhooks"]:
         entry = events.setdefault(row["event"], {"hook_types": set(), "actions": set(), "rows": []})

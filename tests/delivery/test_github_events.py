@@ -20,7 +20,7 @@ from tests.harness import FIXTURES, PROJECT_ROOT
 
 PAYLOADS = FIXTURES / "payloads"
 SOURCES = PROJECT_ROOT / "delivery" / "catalog_sources"
-PARSER = "the struct of github.com/go-playground/webhooks/v6 v6.4.0"
+PARSER = "the parser's Go types (github.com/go-playground/webhooks/v6 v6.4.0)"
 
 
 def read(path: Path) -> Any:
@@ -94,8 +94,8 @@ def test_the_classes_of_the_events_the_issue_names() -> None:
     unparseable = {name for name, why in events.argo_refuses.items() if why.startswith("payloads cannot be decoded")}
     assert unparseable == {"project", "project_card", "project_column"}
     assert events.argo_refuses["project_card"] == (
-        "payloads cannot be decoded by Argo's GitHub parser: project_card.created_at is a string in GitHub's payloads, "
-        f"an int64 in {PARSER}"
+        "payloads cannot be decoded by Argo's GitHub parser: project_card.created_at is a string in GitHub's payloads "
+        f"but an int64 in {PARSER}"
     )
     assert events.argo_refuses["star"] == "is not in Argo's list of GitHub events"
 
@@ -125,7 +125,7 @@ def test_repository_transfers_are_refused() -> None:
     assert isinstance(transferred["changes"]["owner"]["from"], dict)  # what go-playground's string cannot take
     assert catalogue().refusal("repository", transferred) == (
         "HTTP 401: 'repository' deliveries with action 'transferred' cannot be decoded by Argo's GitHub parser: "
-        f"changes.owner.from is an object in GitHub's payloads, a string in {PARSER}"
+        f"changes.owner.from is an object in GitHub's payloads but a string in {PARSER}"
     )
 
 
@@ -136,10 +136,20 @@ def test_repository_edits_are_refused_only_when_they_change_topics() -> None:
     with_topics["changes"] = {"topics": {"from": ["old-topic"]}}
     assert catalogue().refusal("repository", with_topics) == (
         "HTTP 401: 'repository' deliveries with action 'edited' whose changes.topics.from is an array cannot be "
-        f"decoded by Argo's GitHub parser: changes.topics.from is an array in GitHub's payloads, a string in {PARSER}"
+        f"decoded by Argo's GitHub parser: changes.topics.from is an array in GitHub's payloads but a string in {PARSER}"
     )
     with_topics["changes"] = {"topics": {"from": None}}  # JSON null decodes into a Go string
     assert catalogue().refusal("repository", with_topics) is None
+
+
+@pytest.mark.parametrize("event", ["deployment", "deployment_status"])
+def test_deployments_are_refused_only_with_a_string_payload(event: str) -> None:
+    """The REST API lets a deployment's `payload` be a string; the parser's struct takes only an object."""
+    assert catalogue().refusal(event, {"action": "created", "deployment": {"payload": {"task": "migrate"}}}) is None
+    assert catalogue().refusal(event, {"action": "created", "deployment": {"payload": "migrate"}}) == (
+        f"HTTP 401: {event!r} deliveries whose deployment.payload is a string cannot be decoded by Argo's GitHub "
+        f"parser: deployment.payload is a string in GitHub's payloads but an empty struct in {PARSER}"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(path.stem for path in PAYLOADS.glob("*.json")))
@@ -257,7 +267,7 @@ def test_generate_classifies_small_inputs() -> None:
     assert catalogue_["events"]["repository_dispatch"]["sent_only_to"] == "GitHub Apps"
     assert catalogue_["events"]["project_card"]["argo_refuses"] == (
         "payloads cannot be decoded by Argo's GitHub parser: project_card.created_at is a string in GitHub's "
-        "payloads, an int64 in the struct of parser v1"
+        "payloads but an int64 in the parser's Go types (parser v1)"
     )
 
 

@@ -15,7 +15,7 @@ from tests.harness import FIXTURES, PROJECT_ROOT
 CATALOGUE = json.loads((PROJECT_ROOT / "delivery" / "github_events.json").read_text(encoding="utf-8"))
 PAYLOADS = FIXTURES / "payloads"
 DELIVERY = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
-PARSER = "the struct of github.com/go-playground/webhooks/v6 v6.4.0"
+PARSER = "the parser's Go types (github.com/go-playground/webhooks/v6 v6.4.0)"
 
 
 def simulate(capsys: pytest.CaptureFixture[str], event: str, payload: Path) -> tuple[int, dict[str, Any] | None, str]:
@@ -86,7 +86,7 @@ def test_a_repository_transfer_is_refused(capsys: pytest.CaptureFixture[str]) ->
     assert out == (
         f"repository delivery {DELIVERY} to stack dev\n"
         "  Argo Server would refuse this delivery (HTTP 401: 'repository' deliveries with action 'transferred' cannot "
-        "be decoded by Argo's GitHub parser: changes.owner.from is an object in GitHub's payloads, a string in "
+        "be decoded by Argo's GitHub parser: changes.owner.from is an object in GitHub's payloads but a string in "
         f"{PARSER})\n"
     )
 
@@ -110,5 +110,5 @@ def test_a_repository_edit_is_simulated_unless_it_changes_topics(
     assert document["refused"] == (
         "Argo Server would refuse this delivery (HTTP 401: 'repository' deliveries with action 'edited' whose "
         "changes.topics.from is an array cannot be decoded by Argo's GitHub parser: changes.topics.from is an array "
-        f"in GitHub's payloads, a string in {PARSER})"
+        f"in GitHub's payloads but a string in {PARSER})"
     )

@@ -15,17 +15,32 @@ from tests.harness import PROJECT_ROOT, run_stack, stack_config
 CATALOGUE = json.loads((PROJECT_ROOT / "delivery" / "github_events.json").read_text(encoding="utf-8"))
 ALL_NAMES = sorted([*CATALOGUE["events"], *CATALOGUE["not_sent_by_github"]])
 KEY = "argo-github-webhooks:pipelines[0].events"
-PARSER = "the struct of github.com/go-playground/webhooks/v6 v6.4.0"
+PARSER = "the parser's Go types (github.com/go-playground/webhooks/v6 v6.4.0)"
 TRANSFER_WARNING = (
     f"{KEY}: 'repository' deliveries with action 'transferred' cannot be decoded by Argo's GitHub parser: "
-    f"changes.owner.from is an object in GitHub's payloads, a string in {PARSER}; Argo Server answers them HTTP 401, "
+    f"changes.owner.from is an object in GitHub's payloads but a string in {PARSER}; Argo Server answers them HTTP 401, "
     "so this pipeline never sees them"
 )
 TOPICS_WARNING = (
     f"{KEY}: 'repository' deliveries with action 'edited' whose changes.topics.from is an array cannot be decoded by "
-    f"Argo's GitHub parser: changes.topics.from is an array in GitHub's payloads, a string in {PARSER}; Argo Server "
+    f"Argo's GitHub parser: changes.topics.from is an array in GitHub's payloads but a string in {PARSER}; Argo Server "
     "answers them HTTP 401, so this pipeline never sees them"
 )
+
+
+def deployment_payload_warning(event: str) -> str:
+    return (
+        f"{KEY}: {event!r} deliveries whose deployment.payload is a string cannot be decoded by Argo's GitHub parser: "
+        f"deployment.payload is a string in GitHub's payloads but an empty struct in {PARSER}; Argo Server answers "
+        "them HTTP 401, so this pipeline never sees them"
+    )
+
+
+WARNINGS = {
+    "repository": (TRANSFER_WARNING, TOPICS_WARNING),
+    "deployment": (deployment_payload_warning("deployment"),),
+    "deployment_status": (deployment_payload_warning("deployment_status"),),
+}
 
 
 def parse_events(events: list[str], **fields: Any) -> StackSettings:
@@ -57,7 +72,7 @@ def test_every_catalogue_name_through_the_config_check(name: str) -> None:
     if expected is None:
         settings = parse_events([name])
         assert settings.pipelines[0].events == (name,)
-        assert settings.warnings == ((TRANSFER_WARNING, TOPICS_WARNING) if name == "repository" else ())
+        assert settings.warnings == WARNINGS.get(name, ())
         return
     with pytest.raises(ConfigError) as raised:
         parse_events([name])
@@ -67,7 +82,7 @@ def test_every_catalogue_name_through_the_config_check(name: str) -> None:
 def test_each_class_has_its_own_message() -> None:
     assert expected_problem("project") == (
         f"{KEY}[0]: 'project' can be sent by GitHub but Argo Server refuses it (HTTP 401: 'project' payloads cannot be "
-        f"decoded by Argo's GitHub parser: project.created_at is a string in GitHub's payloads, an int64 in {PARSER})"
+        f"decoded by Argo's GitHub parser: project.created_at is a string in GitHub's payloads but an int64 in {PARSER})"
     )
     assert expected_problem("discussion") == (
         f"{KEY}[0]: 'discussion' can be sent by GitHub but Argo Server refuses it "
