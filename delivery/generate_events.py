@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from delivery.github_events import with_article
+
 SOURCES_DIR = Path(__file__).with_name("catalog_sources")
 GITHUB_EXTRACT = "github-webhooks.json"  # in SOURCES_DIR
 ARGO_FACTS = "argo-server.json"  # in SOURCES_DIR
@@ -130,13 +132,9 @@ def _who_receives(hook_types: Iterable[str]) -> str:
     return ", ".join(HOOK_KIND_WORDS.get(kind, kind) for kind in sorted(hook_types))
 
 
-def _a(word: str) -> str:
-    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
-
-
 def _refusal_reason(failure: Mapping[str, Any], parser: str) -> str:
-    sends = " or ".join(failure["github_sends"])
-    return f"{failure['field']} is {_a(sends)} in GitHub's payloads but {_a(failure['parser_expects'])} in {parser}"
+    sends, expects = with_article(" or ".join(failure["github_sends"])), with_article(failure["parser_expects"])
+    return f"{failure['field']} is {sends} in GitHub's payloads but {expects} in {parser}"
 
 
 def _check_against_schema(failure: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> None:
@@ -153,19 +151,24 @@ def _check_against_schema(failure: Mapping[str, Any], rows: Sequence[Mapping[str
         )
 
 
-def generate(github: Mapping[str, Any], argo: Mapping[str, Any]) -> dict[str, Any]:
-    """The catalogue: every event GitHub sends, its class, and the payloads Argo Server cannot parse."""
-    parser = argo["parser"]
-    accepted = set(argo["argo_workflows"]["events"]) & set(parser["events"])
-    parser_name = f"the parser's Go types ({parser['module']} {parser['version']})"
+def _events_from(github: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """GitHub's webhook definitions grouped by event: hook kinds, actions, and the rows (for the schema checks)."""
     events: dict[str, dict[str, Any]] = {}
     for row in github["webhooks"]:
         entry = events.setdefault(row["event"], {"hook_types": set(), "actions": set(), "rows": []})
         entry["hook_types"].update(row["supported_webhook_types"])
         entry["actions"].update(row["actions"])
         entry["rows"].append(row)
+    return events
 
-    failures_by_event: dict[str, list[dict[str, Any]]] = {}
+
+def _payload_refusals(
+    argo: Mapping[str, Any], events: Mapping[str, Mapping[str, Any]], accepted: set[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The recorded parse failures, each checked against GitHub's schema, with its reason in words, by event."""
+    parser = argo["parser"]
+    parser_name = f"the parser's Go types ({parser['module']} {parser['version']})"
+    refusals: dict[str, list[dict[str, Any]]] = {}
     for failure in argo["parse_failures"]:
         event, action = failure["event"], failure.get("action")
         if event not in events or event not in accepted:
@@ -173,7 +176,7 @@ def generate(github: Mapping[str, Any], argo: Mapping[str, Any]) -> dict[str, An
         if action is not None and action not in events[event]["actions"]:
             raise GenerationError(f"parse failure for {event!r}: {action!r} is not one of its actions")
         _check_against_schema(failure, events[event]["rows"])
-        failures_by_event.setdefault(event, []).append(
+        refusals.setdefault(event, []).append(
             {
                 "action": action,
                 "field": failure["field"],
@@ -182,35 +185,42 @@ def generate(github: Mapping[str, Any], argo: Mapping[str, Any]) -> dict[str, An
                 "reason": _refusal_reason(failure, parser_name),
             }
         )
+    return refusals
 
-    catalogue_events: dict[str, dict[str, Any]] = {}
-    for name in sorted(events):
-        entry = events[name]
-        hook_types = sorted(entry["hook_types"])
-        failures = failures_by_event.get(name, [])
-        whole_event = [f for f in failures if f["always"] and f["action"] is None]
-        if name not in accepted:  # both phrases follow the event's name in a message
-            argo_refuses: str | None = "is not in Argo's list of GitHub events"
-        elif whole_event:
-            argo_refuses = f"payloads cannot be decoded by Argo's GitHub parser: {whole_event[0]['reason']}"
-        else:
-            argo_refuses = None
-        if ORGANIZATION_HOOK not in hook_types:
-            klass = "not_org_webhook"
-        else:
-            klass = "refused_by_argo" if argo_refuses else "deliverable"
-        catalogue_events[name] = {
-            "class": klass,
-            "actions": sorted(entry["actions"]),
-            "hook_types": hook_types,
-            "sent_only_to": None if klass != "not_org_webhook" else _who_receives(hook_types),
-            "argo_refuses": argo_refuses,
-            "refused_payloads": [f for f in failures if f not in whole_event],
-        }
 
-    not_sent = sorted(accepted - set(events))
+def _classify(
+    name: str, entry: Mapping[str, Any], accepted: set[str], refusals: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """One event's catalogue entry: its class, and why Argo refuses all or some of its deliveries."""
+    hook_types = sorted(entry["hook_types"])
+    whole_event = [refusal for refusal in refusals if refusal["always"] and refusal["action"] is None]
+    argo_refuses: str | None = None  # both phrases follow the event's name in a message
+    if name not in accepted:
+        argo_refuses = "is not in Argo's list of GitHub events"
+    elif whole_event:
+        argo_refuses = f"payloads cannot be decoded by Argo's GitHub parser: {whole_event[0]['reason']}"
+    if ORGANIZATION_HOOK not in hook_types:
+        klass = "not_org_webhook"
+    else:
+        klass = "refused_by_argo" if argo_refuses else "deliverable"
+    return {
+        "class": klass,
+        "actions": sorted(entry["actions"]),
+        "hook_types": hook_types,
+        "sent_only_to": _who_receives(hook_types) if klass == "not_org_webhook" else None,
+        "argo_refuses": argo_refuses,
+        "refused_payloads": [refusal for refusal in refusals if refusal not in whole_event],
+    }
+
+
+def generate(github: Mapping[str, Any], argo: Mapping[str, Any]) -> dict[str, Any]:
+    """The catalogue: every event GitHub sends, its class, and the payloads Argo Server cannot parse."""
+    accepted = set(argo["argo_workflows"]["events"]) & set(argo["parser"]["events"])
+    events = _events_from(github)
+    refusals = _payload_refusals(argo, events, accepted)
+    catalogue = {name: _classify(name, events[name], accepted, refusals.get(name, [])) for name in sorted(events)}
     by_class = {
-        klass: [name for name, entry in catalogue_events.items() if entry["class"] == klass]
+        klass: [name for name, entry in catalogue.items() if entry["class"] == klass]
         for klass in ("deliverable", "refused_by_argo", "not_org_webhook")
     }
     return {
@@ -227,12 +237,12 @@ def generate(github: Mapping[str, Any], argo: Mapping[str, Any]) -> dict[str, An
             "github": {key: github["source"][key] for key in ("package", "version", "file")},
             "argo": {
                 "argo_workflows": {key: argo["argo_workflows"][key] for key in ("version", "file")},
-                "parser": {key: parser[key] for key in ("module", "version", "file")},
+                "parser": {key: argo["parser"][key] for key in ("module", "version", "file")},
             },
         },
         **by_class,
-        "not_sent_by_github": not_sent,
-        "events": catalogue_events,
+        "not_sent_by_github": sorted(accepted - set(events)),
+        "events": catalogue,
     }
 
 
@@ -251,10 +261,7 @@ def _read_json(path: Path) -> Any:
 
 def generate_from_files(sources: Path = SOURCES_DIR) -> str:
     """The catalogue text the committed inputs give."""
-    try:
-        return render(generate(_read_json(sources / GITHUB_EXTRACT), _read_json(sources / ARGO_FACTS)))
-    except (KeyError, TypeError) as error:
-        raise GenerationError(f"the inputs in {sources} do not have the expected shape: {error!r}") from None
+    return render(generate(_read_json(sources / GITHUB_EXTRACT), _read_json(sources / ARGO_FACTS)))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -293,6 +300,9 @@ def main(arguments: Sequence[str] | None = None, sources: Path = SOURCES_DIR, ca
             extracted = extract(_read_json(options.extract_from), _package_version(options.extract_from), failures)
             (sources / GITHUB_EXTRACT).write_text(render(extracted), encoding="utf-8")
         text = generate_from_files(sources)
+    except (KeyError, TypeError, AttributeError) as error:
+        print(f"error: the inputs in {sources} do not have the expected shape: {error!r}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except GenerationError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -66,9 +66,13 @@ class PayloadRefusal:
         """Which deliveries and why: "'repository' deliveries with action 'transferred' cannot be decoded ..."."""
         which = f"{self.event!r} deliveries" + (f" with action {self.action!r}" if self.action else "")
         if not self.always:
-            kind = " or ".join(self.github_sends)
-            which += f" whose {'.'.join(self.field)} is {'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+            which += f" whose {'.'.join(self.field)} is {with_article(' or '.join(self.github_sends))}"
         return f"{which} cannot be decoded by Argo's GitHub parser: {self.reason}"
+
+
+def with_article(noun: str) -> str:
+    """'an array', 'a string': the catalogue's messages name JSON and Go types."""
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 def _json_type(value: Any) -> str:
