@@ -12,6 +12,8 @@ from components.webhook_auth import WebhookAuth, WebhookAuthArgs
 from settings.pulumi_config import github_credentials, load_settings
 
 settings = load_settings(Path(__file__).resolve().parent)
+for warning in settings.warnings:
+    pulumi.log.warn(warning)
 credentials = github_credentials()
 # The SDKs and Argo's schema models stay loaded for the whole run: keep them out of the garbage collector's full
 # collections, which would otherwise walk them again and again while a large stack registers its resources.

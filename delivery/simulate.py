@@ -148,9 +148,8 @@ def run(options: argparse.Namespace, project_root: Path, stdin: TextIO) -> Simul
     except (StackFileError, ConfigError) as error:
         raise BadInput(str(error)) from None
     event = options.event
-    problem = catalogue().problem_with(event)
-    if problem and event not in catalogue().rejected_by_argo | catalogue().not_org_webhook:
-        raise BadInput(f"unknown event name: {problem}")
+    if event not in catalogue().github_events:
+        raise BadInput(f"unknown event name: {catalogue().problem_with(event)}")
     body = read_payload(options.payload, stdin)
     if len(body) > MAX_BODY_BYTES:
         why = f"the payload is {len(body)} bytes, over Argo Server's limit of {MAX_BODY_BYTES} bytes (2 MiB)"
@@ -161,8 +160,9 @@ def run(options: argparse.Namespace, project_root: Path, stdin: TextIO) -> Simul
         raise BadInput(f"payload is not JSON: {error}") from None
     if not isinstance(payload, dict):
         raise BadInput(f"payload is not a JSON object (GitHub always sends one), it is a {type(payload).__name__}")
-    if problem:
-        return _refused(options.stack, event, delivery, f"Argo Server would refuse this delivery: {problem}")
+    refused = catalogue().delivery_refusal(event, payload)
+    if refused:
+        return _refused(options.stack, event, delivery, refused)
     return simulate(settings, options.stack, event, payload, delivery)
 
 

@@ -116,6 +116,7 @@ class StackSettings:
     ingress: Ingress = field(default_factory=Ingress)
     helm_values: Mapping[str, Any] = field(default_factory=dict)
     webhook_secret_version: int = 1
+    warnings: tuple[str, ...] = ()  # deployable, but worth telling at preview (logged by __main__.py)
 
     @property
     def argo_server_url(self) -> str:
@@ -136,9 +137,13 @@ class _Problems:
 
     def __init__(self) -> None:
         self.items: list[str] = []
+        self.warnings: list[str] = []
 
     def add(self, key: str, message: str) -> None:
         self.items.append(f"{key}: {message}")
+
+    def warn(self, key: str, message: str) -> None:
+        self.warnings.append(f"{key}: {message}")
 
 
 def _key(name: str) -> str:
@@ -182,6 +187,7 @@ def parse_settings(raw: Mapping[str, str], project_root: Path) -> StackSettings:
         ingress=ingress,
         helm_values=helm_values,
         webhook_secret_version=secret_version,
+        warnings=tuple(problems.warnings),
     )
 
 
@@ -361,6 +367,9 @@ def _parse_pipeline(
     actions = _string_list(entry.get("actions", []), f"{item}.actions", _action_problem, problems)
     repositories = _string_list(entry.get("repositories", []), f"{item}.repositories", _repository_problem, problems)
     _check_filters_apply(events, branches, actions, repositories, item, problems)
+    for event in events:  # e.g. Argo refuses repository transfers: deployable, but the user should know
+        for warning in catalogue().warnings_for(event, actions):
+            problems.warn(f"{item}.events", warning)
     parameters = _parse_parameters(entry.get("parameters", {}), f"{item}.parameters", problems)
     if template is not None:
         _check_parameters_against_template(parameters, template, item, problems)

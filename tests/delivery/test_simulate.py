@@ -218,8 +218,7 @@ def test_events_argo_refuses_are_reported_as_refused(capsys: pytest.CaptureFixtu
     )
     assert code == 1
     assert json.loads(out)["refused"] == (
-        "Argo Server would refuse this delivery: 'star' can be sent by GitHub but Argo Server refuses it "
-        "(HTTP 401: its GitHub parser does not know it)"
+        "Argo Server would refuse this delivery (HTTP 401: 'star' is not in Argo's list of GitHub events)"
     )
 
 

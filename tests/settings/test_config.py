@@ -244,8 +244,9 @@ def test_events() -> None:
     assert found == [
         "argo-github-webhooks:pipelines[0].events[1]: 'push' is listed twice",
         "argo-github-webhooks:pipelines[0].events[2]: 'star' can be sent by GitHub but Argo Server refuses it "
-        "(HTTP 401: its GitHub parser does not know it)",
-        "argo-github-webhooks:pipelines[0].events[3]: 'installation' cannot be subscribed to by an organization webhook",
+        "(HTTP 401: 'star' is not in Argo's list of GitHub events)",
+        "argo-github-webhooks:pipelines[0].events[3]: 'installation' cannot be subscribed to by an organization webhook "
+        "(GitHub sends it only to GitHub Apps)",
         "argo-github-webhooks:pipelines[0].events[4]: '*' (all events) is not allowed: Argo Server refuses several "
         "events, list the ones you need",
         "argo-github-webhooks:pipelines[0].events[5]: 'pushed' is not a GitHub webhook event name",
