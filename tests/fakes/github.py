@@ -90,7 +90,9 @@ class FakeGitHub:
     def start(self) -> FakeGitHub:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-github", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, name="fake-github", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -340,7 +342,7 @@ class OrganizationWebhooks:
         }
         attempts = self.deliveries[hook_id]
         attempts.append(attempt)
-        attempts.sort(key=lambda item: item["id"], reverse=True)
+        attempts.sort(key=lambda item: (item["delivered_at"], item["id"]), reverse=True)  # newest first, as GitHub
         return attempt
 
     def redeliveries(self) -> list[tuple[int, str]]:
