@@ -323,8 +323,8 @@ def run(
         for delivery in report.failed:
             delivery.repository = repository_name(client, delivery)
             redeliver(client, delivery, options, report)
-    except Unauthorized as error:
-        report.error = f"GitHub refused the credentials (HTTP 401: {error.message}): use {TOKEN_SCOPE}"
+    except (Unauthorized, Forbidden) as error:  # a 403 here is a refusal, not a rate limit (those are waited out)
+        report.error = f"GitHub refused the credentials (HTTP {error.status}: {error.message}): use {TOKEN_SCOPE}"
         report.error_exit = EXIT_BAD_INPUT
     except GitHubError as error:  # rate limits beyond the allowed wait, 5xx or network failures after retries
         report.error = f"stopped early: {error}"
