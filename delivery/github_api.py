@@ -18,6 +18,7 @@ The clock and sleep are injectable so tests never wait.
 from __future__ import annotations
 
 import email.utils
+import http.client
 import json
 import re
 import time
@@ -175,7 +176,7 @@ class GitHubClient:
 
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None) -> Response:
         """Send one request, waiting and retrying as the limits and 5xx answers require; raise a typed error."""
-        url = self._url(path, params)
+        url = self._url(method, path, params)
         shown = self._shown(url)
         server_failures = 0
         rate_limited = 0
@@ -204,10 +205,10 @@ class GitHubClient:
 
     # -- internals ----------------------------------------------------------------------------------------------
 
-    def _url(self, path: str, params: Mapping[str, Any] | None) -> str:
+    def _url(self, method: str, path: str, params: Mapping[str, Any] | None) -> str:
         if "://" in path:
             if urllib.parse.urlsplit(path)[:2] != self._origin:
-                raise GitHubError("GET", path, 0, f"refusing to follow a link off the API origin {self.base_url}")
+                raise GitHubError(method, path, 0, f"refusing to follow a link off the API origin {self.base_url}")
             url = path
         else:
             url = urllib.parse.urljoin(self.base_url, path.lstrip("/"))
@@ -242,7 +243,7 @@ class GitHubClient:
             if 300 <= error.code < 400:  # a redirect not followed: off the origin, or one urllib does not follow
                 raw = json.dumps({"message": f"redirect to {error.filename} not followed ({error.msg})"}).encode()
             return error.code, _lower(error.headers), raw
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+        except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError) as error:
             reason = getattr(error, "reason", error)
             return 0, {}, json.dumps({"message": f"cannot reach {self.base_url}: {reason}"}).encode()
 

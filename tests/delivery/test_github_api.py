@@ -237,3 +237,14 @@ def test_a_route_sees_path_parameters_and_query(fake: FakeGitHub, clock: FakeClo
     assert client_for(fake, clock).get("repos/acme/app/commits/abc/status", {"x": True}) == {"state": "success"}
     assert seen[0].params == {"owner": "acme", "repo": "app", "ref": "abc"}
     assert seen[0].query == {"x": "true"}
+
+
+def test_redirects_are_followed_on_the_api_origin_only(fake: FakeGitHub, clock: FakeClock) -> None:
+    """A renamed organization answers 301: followed with the token on the same origin, refused anywhere else."""
+    fake.add_route("GET", "/orgs/old", lambda request: FakeResponse(301, None, {"Location": fake.url("/thing")}))
+    fake.add_route("GET", "/away", lambda request: FakeResponse(302, None, {"Location": "http://127.0.0.2:9/steal"}))
+    client = client_for(fake, clock)
+    assert client.get("orgs/old") == {"ok": True}
+    assert fake.calls() == ["GET /orgs/old", "GET /thing"]  # the fake answered /thing: the token went along
+    with pytest.raises(ClientError, match=r"GET /away: HTTP 302: redirect to http://127.0.0.2:9/steal not followed"):
+        client.get("away")
