@@ -163,7 +163,8 @@ class Report:
     max_redeliveries: int
     hooks: dict[str, list[int]] = field(default_factory=dict)  # organization -> the stack's hook ids there
     problems: list[str] = field(default_factory=list)  # each makes the exit code 2
-    guids: int = 0
+    guids: int = 0  # deliveries whose original attempt is in the window
+    older: int = 0  # deliveries seen only through redeliveries: from before the window, left alone
     attempts: int = 0
     succeeded: int = 0
     failed: list[FailedDelivery] = field(default_factory=list)
@@ -216,16 +217,30 @@ def _succeeded(attempt: Mapping[str, Any]) -> bool:
     return 200 <= int(attempt.get("status_code") or 0) < 300
 
 
-def failed_deliveries(organization: str, hook_id: int, attempts: Sequence[Mapping[str, Any]]) -> list[FailedDelivery]:
-    """One entry per GUID whose every attempt failed; a GUID with any 2xx attempt is done."""
-    by_guid: dict[str, list[Mapping[str, Any]]] = {}
+def group_by_guid(attempts: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Attempts by delivery GUID (`X-GitHub-Delivery`: the same for the original delivery and every redelivery)."""
+    groups: dict[str, list[Mapping[str, Any]]] = {}
     for attempt in attempts:
-        by_guid.setdefault(attempt["guid"], []).append(attempt)
+        groups.setdefault(attempt["guid"], []).append(attempt)
+    return groups
+
+
+def original_in_window(tries: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the GUID's original delivery is among the attempts listed. Only then are all its redeliveries
+    listed too, so their count is exact: a GUID seen only through redeliveries is older than the window, and
+    redelivering it again would restart the count every time its first redelivery leaves the window."""
+    return any(not attempt.get("redelivery") for attempt in tries)
+
+
+def failed_deliveries(
+    organization: str, hook_id: int, groups: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> list[FailedDelivery]:
+    """One entry per GUID whose every attempt failed; a GUID with any 2xx attempt is done."""
     failed = []
-    for guid, tries in by_guid.items():
-        if any(_succeeded(attempt) for attempt in tries):
+    for guid, attempts in groups.items():
+        if any(_succeeded(attempt) for attempt in attempts):
             continue
-        tries = sorted(tries, key=lambda attempt: (_timestamp(attempt["delivered_at"]), attempt["id"]))
+        tries = sorted(attempts, key=lambda attempt: (_timestamp(attempt["delivered_at"]), attempt["id"]))
         latest = tries[-1]
         failed.append(
             FailedDelivery(
@@ -357,10 +372,12 @@ def _organization_failures(
     for hook_id in hook_ids:
         attempts = recent_attempts(client, organization, hook_id, cutoff)
         report.attempts += len(attempts)
-        guids = {attempt["guid"] for attempt in attempts}
-        report.guids += len(guids)
-        hook_failures = failed_deliveries(organization, hook_id, attempts)
-        report.succeeded += len(guids) - len(hook_failures)
+        groups = group_by_guid(attempts)
+        current = {guid: tries for guid, tries in groups.items() if original_in_window(tries)}
+        report.older += len(groups) - len(current)
+        report.guids += len(current)
+        hook_failures = failed_deliveries(organization, hook_id, current)
+        report.succeeded += len(current) - len(hook_failures)
         failed.extend(hook_failures)
     return failed
 
@@ -393,6 +410,8 @@ def summary(report: Report) -> str:
         NOT_REACHED: "not reached",
     }
     parts += [f"{report.count(outcome)} {label}" for outcome, label in labels.items() if report.count(outcome)]
+    if report.older:
+        parts.append(f"{report.older} older (delivered before the window, only redeliveries in it: left alone)")
     plural = "s" if organizations != 1 else ""
     return (
         f"{report.guids} deliveries ({report.attempts} attempts) since {report.since} in {organizations} "
@@ -445,6 +464,7 @@ def render_json(report: Report) -> str:
         ],
         "summary": {
             "deliveries": report.guids,
+            "older": report.older,
             "attempts": report.attempts,
             "succeeded": report.succeeded,
             **{outcome.replace(" ", "_"): report.count(outcome) for outcome in OUTCOMES},

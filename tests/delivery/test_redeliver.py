@@ -94,6 +94,10 @@ def prod_scenario(github: GitHub) -> tuple[int, int]:
     # f: failed, but before the window: not looked at (and the listing stops there).
     api.add_delivery(org_hook, guid("f"), 500, github.ago(400))
     api.add_delivery(org_hook, guid("f0"), 200, github.ago(500))
+    # o: delivered before the window; only its redeliveries are in it: left alone.
+    api.add_delivery(org_hook, guid("o"), 500, github.ago(420))
+    for minutes in (350, 320):
+        api.add_delivery(org_hook, guid("o"), 500, github.ago(minutes), redelivery=True)
     # g: failed in the second organization.
     api.add_delivery(labs_hook, guid("g"), 503, github.ago(30), repository=(42, "example-org-labs/site"))
     return org_hook, labs_hook
@@ -130,8 +134,9 @@ def test_redelivers_each_guid_whose_every_attempt_failed(github: GitHub, capsys:
         "0000000a-c5a1-11f0-8a3e-0242ac120002  example-org       push                       example-org/hello-world  502 (Invalid HTTP Response: 502)  redelivered: redelivery 1 of 3",
         "0000000h-c5a1-11f0-8a3e-0242ac120002  example-org       organization.member_added  -                        500 (Invalid HTTP Response: 500)  redelivered: redelivery 1 of 3",
         "0000000g-c5a1-11f0-8a3e-0242ac120002  example-org-labs  push                       example-org-labs/site    503 (Invalid HTTP Response: 503)  redelivered: redelivery 1 of 3",
-        "156 deliveries (161 attempts) since 2026-11-18T05:06:40Z in 2 organizations: 151 succeeded, 4 redelivered, "
-        "1 at the redelivery limit. GitHub writes: 4 (requests: 14).",
+        "156 deliveries (163 attempts) since 2026-11-18T05:06:40Z in 2 organizations: 151 succeeded, 4 redelivered, "
+        "1 at the redelivery limit, 1 older (delivered before the window, only redeliveries in it: left alone). "
+        "GitHub writes: 4 (requests: 14).",
     ]
     assert err == ""
     assert github.fake.calls("POST") == expected_posts  # oldest first
@@ -145,7 +150,7 @@ def test_redelivers_each_guid_whose_every_attempt_failed(github: GitHub, capsys:
     delivery_pages = [
         call for call in github.fake.calls() if call.startswith(f"GET /orgs/example-org/hooks/{org_hook}/deliveries?")
     ]
-    assert len(delivery_pages) == 2  # 159 attempts in the window, and the listing stops at the first older one
+    assert len(delivery_pages) == 2  # 161 attempts in the window, and the listing stops at the first older one
     # the repository names come from each delivery's payload; an event without a repository needs no lookup
     details = [call for call in github.fake.calls("GET") if "/deliveries/" in call]
     assert len(details) == 4  # e, c, a, g (h has no repository)
@@ -164,6 +169,23 @@ def test_the_next_run_finds_only_what_is_still_failing(github: GitHub, capsys: p
         (guid("c"), "redelivered", "redelivery 3 of 3"),
     ]
     assert document["summary"]["succeeded"] == 151 + 3  # a, h and g came through
+
+
+def test_a_delivery_argo_keeps_refusing_is_redelivered_3_times_in_all(
+    github: GitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As scheduled: a run every 30 minutes for 12 hours. The limit holds although the 6-hour window slides past
+    the original delivery and the first redeliveries."""
+    hook = github.api.add_hook("example-org", DEV_URL)
+    github.api.add_delivery(hook, guid("a"), 500, github.ago(10))
+    github.api.redelivery_status = lambda original: 500
+    codes = []
+    for _ in range(24):
+        github.clock.now += 30 * MINUTE
+        codes.append(github.run(capsys, "--stack", "dev")[0])
+    assert len(github.api.redeliveries()) == 3
+    # the original is 40, 70, … minutes old: in the 6-hour window for 11 runs, at the limit from the 4th
+    assert codes == [0] * 3 + [1] * 8 + [0] * 13
 
 
 def test_everything_recovered_exits_0(github: GitHub, capsys: pytest.CaptureFixture[str]) -> None:
@@ -213,6 +235,7 @@ def test_json_output(github: GitHub, capsys: pytest.CaptureFixture[str]) -> None
         ],
         "summary": {
             "deliveries": 2,
+            "older": 0,
             "attempts": 2,
             "succeeded": 1,
             "redelivered": 1,
@@ -237,7 +260,8 @@ def test_dry_run_writes_nothing(github: GitHub, capsys: pytest.CaptureFixture[st
     assert out.splitlines()[0].endswith("(dry run: nothing redelivered)")
     assert "would redeliver: redelivery 2 of 3" in out
     assert out.splitlines()[-1].endswith(
-        "4 would be redelivered, 1 at the redelivery limit. GitHub writes: 0 (requests: 10)."
+        "4 would be redelivered, 1 at the redelivery limit, 1 older (delivered before the window, only "
+        "redeliveries in it: left alone). GitHub writes: 0 (requests: 10)."
     )
 
 
@@ -277,7 +301,7 @@ def test_the_write_budget_defers_the_rest_to_the_next_run(github: GitHub, capsys
     assert code == 1
     assert github.fake.writes == 2
     assert "deferred: this run made its 2 GitHub writes (--max-writes); the next run goes on" in out
-    assert "2 redelivered, 1 at the redelivery limit, 2 deferred to the next run. GitHub writes: 2" in out
+    assert "2 redelivered, 1 at the redelivery limit, 2 deferred to the next run, 1 older" in out
 
 
 def test_rate_limits_and_5xx_are_waited_out(github: GitHub, capsys: pytest.CaptureFixture[str]) -> None:
