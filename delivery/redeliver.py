@@ -101,16 +101,15 @@ class GitHubTarget:
     token: str = field(repr=False)
 
 
-def github_target(project_root: Path, stack: str, environ: Mapping[str, str]) -> GitHubTarget:
-    """The stack's GitHub credentials, as the program's GitHub provider gets them, from what the tool can read.
+def github_target(
+    config: Mapping[str, str], encrypted: frozenset[str], stack_file: str, environ: Mapping[str, str]
+) -> GitHubTarget:
+    """The stack's GitHub credentials, from what an offline tool can read.
 
     Token: `GITHUB_TOKEN`, else a plain-text `github:token` in the stack file (a `secure:` one needs the Pulumi CLI
-    to decrypt). API: `github:baseUrl` from the stack file, else `GITHUB_BASE_URL`, else github.com (the provider's
-    own order).
+    to decrypt); the environment wins so that what the scheduled job passes is what is used. API: `github:baseUrl`
+    from the stack file, else `GITHUB_BASE_URL`, else github.com (the provider's own order).
     """
-    config = read_stack_config(project_root, stack)
-    encrypted = encrypted_keys(project_root, stack)
-    stack_file = f"Pulumi.{stack}.yaml"
     token = environ.get("GITHUB_TOKEN", "").strip() or config.get("github:token", "").strip()
     if not token:
         if "github:token" in encrypted:
@@ -317,10 +316,12 @@ def run(
 ) -> Report:
     """Everything the command line asks; raises BadInput before any request when the input is unusable."""
     try:
-        settings: StackSettings = parse_settings(read_stack_config(project_root, options.stack), project_root)
+        config = read_stack_config(project_root, options.stack)
+        settings: StackSettings = parse_settings(config, project_root)
+        encrypted = encrypted_keys(project_root, options.stack)
     except (StackFileError, ConfigError) as error:
         raise BadInput(str(error)) from None
-    target = github_target(project_root, options.stack, environ)
+    target = github_target(config, encrypted, f"Pulumi.{options.stack}.yaml", environ)
     client = GitHubClient(target.base_url, target.token, clock=clock, sleep=sleep)
     cutoff = datetime.fromtimestamp(clock(), UTC) - options.since
     report = Report(

@@ -550,3 +550,18 @@ def test_the_documented_command_runs() -> None:
         assert "0000000a-c5a1-11f0-8a3e-0242ac120002  example-org   push   example-org/hello-world" in completed.stdout
         assert completed.stdout.splitlines()[-1].endswith("1 succeeded, 1 redelivered. GitHub writes: 1 (requests: 4).")
         assert api.redeliveries() == [(hook, guid("a"))]
+
+
+def test_a_token_that_may_read_but_not_redeliver_exits_2(github: GitHub, capsys: pytest.CaptureFixture[str]) -> None:
+    """A fine-grained token with Webhooks: read only lists the deliveries, and GitHub answers 403 to the POST."""
+    hook = github.api.add_hook("example-org", DEV_URL)
+    github.api.add_delivery(hook, guid("a"), 500, github.ago(20))
+    template = "/orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    github.fake.answer_next("POST", template, error(403, "Resource not accessible by personal access token"))
+    code, out, err = github.run(capsys, "--stack", "dev")
+    assert code == 2
+    assert "redelivery failed: GitHub answered HTTP 403: Resource not accessible by personal access token" in out
+    assert err == (
+        "error: organization example-org: GitHub refused a redelivery (HTTP 403): use a token of an organization "
+        "owner with admin:org_hook (fine-grained: organization Webhooks: write)\n"
+    )
