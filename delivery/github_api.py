@@ -17,6 +17,7 @@ The clock and sleep are injectable so tests never wait.
 
 from __future__ import annotations
 
+import email.message
 import email.utils
 import http.client
 import json
@@ -27,7 +28,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 DEFAULT_BASE_URL = "https://api.github.com/"
 API_VERSION = "2022-11-28"
@@ -295,7 +296,15 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
     def __init__(self, origin: tuple[str, str]) -> None:
         self.origin = origin
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]  # urllib's
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: email.message.Message,
+        newurl: str,
+    ) -> urllib.request.Request | None:
         if urllib.parse.urlsplit(newurl)[:2] != self.origin:
             raise urllib.error.HTTPError(newurl, code, f"redirect off the API origin refused: {msg}", headers, fp)
         return super().redirect_request(req, fp, code, msg, headers, newurl)

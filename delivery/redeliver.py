@@ -169,6 +169,7 @@ class Report:
     failed: list[FailedDelivery] = field(default_factory=list)
     requests: int = 0
     writes: int = 0
+    waited: float = 0.0  # seconds spent on rate limits, retry backoff and write spacing
     error: str | None = None  # what stopped the run early
     error_exit: int = EXIT_OK
 
@@ -348,7 +349,7 @@ def run(
     for delivery in report.failed:
         if not delivery.outcome:
             delivery.outcome, delivery.detail = NOT_REACHED, "the run stopped before this delivery"
-    report.requests, report.writes = client.requests, client.writes
+    report.requests, report.writes, report.waited = client.requests, client.writes, client.waited
     return report
 
 
@@ -414,9 +415,11 @@ def summary(report: Report) -> str:
     if report.older:
         parts.append(f"{report.older} older (delivered before the window, only redeliveries in it: left alone)")
     plural = "s" if organizations != 1 else ""
+    waited = f", waited {report.waited:.0f} s" if report.waited else ""
     return (
         f"{report.guids} deliveries ({report.attempts} attempts) since {report.since} in {organizations} "
-        f"organization{plural}: {', '.join(parts)}. GitHub writes: {report.writes} (requests: {report.requests})."
+        f"organization{plural}: {', '.join(parts)}. "
+        f"GitHub writes: {report.writes} (requests: {report.requests}{waited})."
     )
 
 
@@ -470,7 +473,7 @@ def render_json(report: Report) -> str:
             "succeeded": report.succeeded,
             **{outcome.replace(" ", "_"): report.count(outcome) for outcome in OUTCOMES},
         },
-        "github": {"requests": report.requests, "writes": report.writes},
+        "github": {"requests": report.requests, "writes": report.writes, "waited_seconds": round(report.waited, 3)},
         "problems": report.problems,
         "error": report.error,
         "exit_code": report.exit_code,

@@ -136,7 +136,7 @@ def test_redelivers_each_guid_whose_every_attempt_failed(github: GitHub, capsys:
         "0000000g-c5a1-11f0-8a3e-0242ac120002  example-org-labs  push                       example-org-labs/site    503 (Invalid HTTP Response: 503)  redelivered: redelivery 1 of 3",
         "156 deliveries (163 attempts) since 2026-11-18T05:06:40Z in 2 organizations: 151 succeeded, 4 redelivered, "
         "1 at the redelivery limit, 1 older (delivered before the window, only redeliveries in it: left alone). "
-        "GitHub writes: 4 (requests: 14).",
+        "GitHub writes: 4 (requests: 14, waited 3 s).",
     ]
     assert err == ""
     assert github.fake.calls("POST") == expected_posts  # oldest first
@@ -245,7 +245,7 @@ def test_json_output(github: GitHub, capsys: pytest.CaptureFixture[str]) -> None
             "deferred": 0,
             "not_reached": 0,
         },
-        "github": {"requests": 4, "writes": 1},
+        "github": {"requests": 4, "writes": 1, "waited_seconds": 0.0},
         "problems": [],
         "error": None,
         "exit_code": 0,
@@ -327,7 +327,7 @@ def test_rate_limits_and_5xx_are_waited_out(github: GitHub, capsys: pytest.Captu
     # 5xx backoff, Retry-After, until the reset (+1 s), a secondary limit's minute, then one second between writes
     assert github.clock.sleeps == [1, 30, 90, 60, 1]
     assert github.fake.writes == 3 and len(github.api.redeliveries()) == 2  # the refused POST was sent again
-    assert out.splitlines()[-1].endswith("2 redelivered. GitHub writes: 3 (requests: 10).")
+    assert out.splitlines()[-1].endswith("2 redelivered. GitHub writes: 3 (requests: 10, waited 182 s).")
 
 
 def test_github_unavailable_stops_with_exit_1(github: GitHub, capsys: pytest.CaptureFixture[str]) -> None:
