@@ -1,7 +1,7 @@
 """Bring back the stack's failed GitHub deliveries: redeliver each one whose every attempt failed, a bounded number
 of times.
 
-    python -m delivery.redeliver --stack dev [--since 6h] [--dry-run] [--json] [--max-redeliveries 3]
+    python -m delivery.redeliver --stack dev [--since 6h] [--dry-run] [--json] [--max-redeliveries 3] [--max-writes 200]
 
 GitHub never retries a failed delivery (Argo down, a 10 s timeout, a 5xx): this finds the stack's webhook in each
 organization (the one whose URL is the stack's events URL), lists its deliveries of the last `--since` (at most 3
