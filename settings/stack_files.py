@@ -57,9 +57,22 @@ def read_stack_config(project_root: Path, stack: str) -> dict[str, str]:
     for key, declaration in (project.get("config") or {}).items():
         if isinstance(declaration, dict) and "default" in declaration:
             config[f"{PROJECT}:{key}"] = _as_config_string(declaration["default"])
-    for key, value in (_load_yaml(project_root / f"Pulumi.{stack}.yaml").get("config") or {}).items():
-        full_key = key if ":" in key else f"{PROJECT}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
+    for full_key, value in _stack_values(project_root, stack).items():
+        if _is_encrypted(value):
             continue  # an encrypted value: only the Pulumi CLI can read it, and none of the program's keys is one
         config[full_key] = _as_config_string(value)
     return config
+
+
+def encrypted_keys(project_root: Path, stack: str) -> frozenset[str]:
+    """The `project:key` names the stack file holds as `secure:` values, which the offline tools cannot read."""
+    return frozenset(key for key, value in _stack_values(project_root, stack).items() if _is_encrypted(value))
+
+
+def _stack_values(project_root: Path, stack: str) -> dict[str, Any]:
+    values = _load_yaml(project_root / f"Pulumi.{stack}.yaml").get("config") or {}
+    return {(key if ":" in key else f"{PROJECT}:{key}"): value for key, value in values.items()}
+
+
+def _is_encrypted(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"secure"}

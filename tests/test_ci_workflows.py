@@ -80,7 +80,7 @@ def test_zizmor_finds_nothing() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("name", ["preview.yml", "deploy.yml"])
+@pytest.mark.parametrize("name", ["preview.yml", "deploy.yml", "redeliver.yml"])
 def test_least_privilege_and_hardening(name: str) -> None:
     workflow = load(name)
     assert workflow["permissions"] == {}
@@ -161,3 +161,26 @@ def test_the_checks_can_fail(tmp_path: Path) -> None:
     bad.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    step: []\n", encoding="utf-8")
     invalid = run_tool("check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(bad))
     assert invalid.returncode != 0
+
+
+def test_redeliver_runs_every_30_minutes_for_every_stack(deploy: dict[str, Any]) -> None:
+    """The scheduled recovery of failed deliveries: unattended, per stack, with the org-hook token only."""
+    workflow = load("redeliver.yml")
+    assert workflow["on"] == {"schedule": [{"cron": "7,37 * * * *"}], "workflow_dispatch": None}
+    assert list(workflow["jobs"]) == ["redeliver"]
+    job = workflow["jobs"]["redeliver"]
+    assert job["permissions"] == {"contents": "read"}
+    assert job["strategy"] == {"fail-fast": False, "matrix": {"stack": STACKS}}
+    # Its own environments: prod's deploy environment has required reviewers, which would hold every run.
+    assert job["environment"] == "redeliver-${{ matrix.stack }}"
+    assert job["concurrency"] == {"group": "redeliver-${{ matrix.stack }}", "cancel-in-progress": False}
+    assert job["timeout-minutes"] == 25  # shorter than the 30 minutes between runs
+    (step,) = [step for step in job["steps"] if "delivery.redeliver" in step.get("run", "")]
+    assert step["run"] == '.venv/bin/python -m delivery.redeliver --stack "$STACK" --since 6h'
+    assert step["env"] == {"STACK": "${{ matrix.stack }}", "GITHUB_TOKEN": "${{ secrets.ORG_WEBHOOK_TOKEN }}"}
+    # The same pinned actions as the deploy workflow, and no Pulumi, cluster or backend secret.
+    uses = {step["uses"] for step in job["steps"] if "uses" in step}
+    assert uses == {step["uses"] for step in steps(deploy) if "uses" in step} - {
+        pulumi_step(deploy["jobs"]["dev"])["uses"]
+    }
+    assert "secrets." not in yaml.safe_dump(workflow).replace("secrets.ORG_WEBHOOK_TOKEN", "")
