@@ -59,7 +59,9 @@ def read_stack_config(project_root: Path, stack: str) -> dict[str, str]:
             config[f"{PROJECT}:{key}"] = _as_config_string(declaration["default"])
     for key, value in (_load_yaml(project_root / f"Pulumi.{stack}.yaml").get("config") or {}).items():
         full_key = key if ":" in key else f"{PROJECT}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            continue  # an encrypted value: only the Pulumi CLI can read it, and none of the program's keys is one
+        if isinstance(value, dict) and set(value) == {"secure"} and not full_key.startswith(f"{PROJECT}:"):
+            continue  # an encrypted value of another package (github:token): only the Pulumi CLI can read it
+        # The program's own encrypted values (githubToken, githubApp.privateKey) stay as {"secure": ...}: the settings
+        # count them as present and secret without reading them.
         config[full_key] = _as_config_string(value)
     return config
