@@ -26,6 +26,11 @@ class GitHubCredentials:
     token: pulumi.Output[str] | None
     base_url: str | None
 
+    @property
+    def api_url(self) -> str:
+        """GitHub's REST API for the workflows: github:baseUrl (GitHub Enterprise) or api.github.com."""
+        return self.base_url or "https://api.github.com/"
+
 
 def github_credentials() -> GitHubCredentials:
     github = pulumi.Config("github")

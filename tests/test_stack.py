@@ -46,6 +46,8 @@ def test_registers_exactly_these_resources(dev: StackRun) -> None:
             ("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "github-webhook-role-binding"),
             ("random:index/randomPassword:RandomPassword", "github-webhook-secret"),
             ("kubernetes:core/v1:Secret", "github-webhook-clients"),
+            (f"{COMPONENT}GitHubApp", "workflow-github"),
+            ("kubernetes:core/v1:ConfigMap", "workflow-github-scripts"),
             (f"{COMPONENT}EventPipeline", "hello-world"),
             ("kubernetes:argoproj.io/v1alpha1:WorkflowTemplate", "hello-world-template"),
             ("kubernetes:argoproj.io/v1alpha1:WorkflowEventBinding", "hello-world-binding"),
