@@ -383,7 +383,10 @@ def _parse_pipeline(
     parameters = _parse_parameters(entry.get("parameters", {}), f"{item}.parameters", problems)
     if template is not None:
         _check_parameters_against_template(parameters, template, item, problems)
-    status = parse_pipeline_status(entry.get("status"), name, events, has_access, f"{item}.status", problems.add)
+    template_names = [str(t.get("name")) for t in template.document["spec"]["templates"]] if template else []
+    status = parse_pipeline_status(
+        entry.get("status"), name, events, template_names, has_access, f"{item}.status", problems.add
+    )
     if len(problems.items) != before or template is None:
         return None
     return Pipeline(

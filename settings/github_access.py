@@ -19,6 +19,7 @@ AddProblem = Callable[[str, str], None]
 # Events whose payload names the commit a status belongs to: push (`after`) and the pull request events (head.sha).
 COMMIT_EVENTS = ("push", *PULL_REQUEST_EVENTS)
 MAX_CONTEXT_LENGTH = 255
+RESERVED_TEMPLATE_PREFIX = "argo-github-webhooks-"  # the status hooks' own templates (delivery/status_hooks.py)
 _APP_KEYS = ("appId", "privateKey")
 _STATUS_KEYS = ("context",)
 _SET_APP_KEY = "pulumi config set --secret --path githubApp.privateKey < app.pem"
@@ -121,9 +122,27 @@ def _parse_token(value: Any, secret: bool, key: str, add: AddProblem) -> GitHubA
 
 
 def parse_pipeline_status(
-    value: Any, name: str, events: Sequence[str], has_access: bool, key: str, add: AddProblem
+    value: Any,
+    name: str,
+    events: Sequence[str],
+    template_names: Collection[str],
+    has_access: bool,
+    key: str,
+    add: AddProblem,
 ) -> StatusReport | None:
     """The pipeline's status report: on by default when it can be (credentials, and a commit in every event)."""
+    report = _requested_status(value, name, events, has_access, key, add)
+    reserved = sorted(name for name in template_names if name.startswith(RESERVED_TEMPLATE_PREFIX))
+    if report is not None and reserved:
+        add(key, f"the template defines {', '.join(reserved)}: names starting {RESERVED_TEMPLATE_PREFIX!r} are "
+            "reserved for the status hooks (rename them, or set status: false)")
+        return None
+    return report
+
+
+def _requested_status(
+    value: Any, name: str, events: Sequence[str], has_access: bool, key: str, add: AddProblem
+) -> StatusReport | None:
     without_commit = [event for event in events if event not in COMMIT_EVENTS]
     default = StatusReport(f"argo/{name}")
     if value is None:  # not set: report whenever the pipeline can
