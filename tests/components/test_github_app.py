@@ -21,7 +21,7 @@ from settings.config import ConfigError
 from settings.images import PYTHON
 from settings.templates import schema_problems
 from tests.github_app_keys import APP_ID, GITHUB_APP_KEY, GITHUB_TOKEN_KEY, app_key_pem
-from tests.harness import PROJECT_ROOT, StackRun, is_secret, reveal, run_stack, stack_config
+from tests.harness import PROJECT_ROOT, StackRun, is_secret, reveal, run_stack, stack_config, without_secrets
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "argo-github-webhooks"}
 PIPELINES = [
@@ -40,15 +40,6 @@ def with_app() -> StackRun:
     return run_stack(app_config(), secret_keys=(GITHUB_APP_KEY,))
 
 
-def _without_secrets(value: Any) -> Any:
-    if is_secret(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _without_secrets(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_without_secrets(item) for item in value]
-    return value
-
 
 def test_the_key_is_only_in_the_secret_and_only_as_a_secret(with_app: StackRun) -> None:
     secret = with_app.named("workflow-github-credentials")
@@ -65,7 +56,7 @@ def test_the_key_is_only_in_the_secret_and_only_as_a_secret(with_app: StackRun) 
     holders = [resource.name for resource in with_app.resources if key_body in json.dumps(reveal(resource.inputs))]
     assert holders == ["workflow-github-credentials"]
     for resource in with_app.resources:
-        assert key_body not in json.dumps(_without_secrets(resource.inputs)), resource.name
+        assert key_body not in json.dumps(without_secrets(resource.inputs)), resource.name
     assert key_body not in json.dumps(with_app.outputs)
 
 
@@ -161,7 +152,7 @@ def test_a_token_instead_of_an_app() -> None:
     }
     assert "GITHUB_APP_ID" not in env
     for resource in run.resources:
-        assert "github_pat_11EXAMPLE" not in json.dumps(_without_secrets(resource.inputs)), resource.name
+        assert "github_pat_11EXAMPLE" not in json.dumps(without_secrets(resource.inputs)), resource.name
 
 
 def test_github_enterprise_api_url_reaches_the_hooks_and_the_config_map() -> None:
