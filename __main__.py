@@ -6,9 +6,11 @@ from pathlib import Path
 import pulumi
 
 from components.argo_workflows import ArgoWorkflows, ArgoWorkflowsArgs
+from components.github_app import GitHubApp, GitHubAppArgs
 from components.github_webhooks import OrganizationWebhooks, OrganizationWebhooksArgs, WebhookSpec
 from components.pipeline import EventPipeline, EventPipelineArgs
 from components.webhook_auth import WebhookAuth, WebhookAuthArgs
+from delivery.status_hooks import StatusReporting
 from settings.pulumi_config import github_credentials, load_settings
 
 settings = load_settings(Path(__file__).resolve().parent)
@@ -25,11 +27,22 @@ auth = WebhookAuth(
     "github-webhook",
     WebhookAuthArgs(namespace=argo.workflow_namespace.metadata.name, secret_version=settings.webhook_secret_version),
 )
+access = settings.github_access
+github_app = GitHubApp(
+    "workflow-github",  # not "github-...": that prefix names each organization's webhooks
+    GitHubAppArgs(
+        namespace=argo.workflow_namespace.metadata.name,
+        api_url=credentials.api_url,
+        app_id=access.app_id if access else None,
+        credentials=access.secret_data if access else None,
+    ),
+)
+reporting = StatusReporting(settings.argo_server_url, credentials.api_url, access.app_id if access else None)
 pipelines = [
     EventPipeline(
         pipeline.name,
-        EventPipelineArgs(pipeline=pipeline, namespace=settings.workflow_namespace),
-        opts=pulumi.ResourceOptions(depends_on=[argo]),
+        EventPipelineArgs(pipeline=pipeline, namespace=settings.workflow_namespace, status_reporting=reporting),
+        opts=pulumi.ResourceOptions(depends_on=[argo, github_app]),
     )
     for pipeline in settings.pipelines
 ]

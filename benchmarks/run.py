@@ -106,6 +106,7 @@ def _import_heavy_modules() -> float:
         pulumi.CustomResource,
         pulumi_kubernetes.core.v1.Namespace,
         pulumi_kubernetes.core.v1.Secret,
+        pulumi_kubernetes.core.v1.ConfigMap,
         pulumi_kubernetes.core.v1.ServiceAccount,
         pulumi_kubernetes.rbac.v1.Role,
         pulumi_kubernetes.rbac.v1.RoleBinding,

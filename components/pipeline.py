@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from delivery.bindings import event_binding_manifest, workflow_template_manifest
+from delivery.status_hooks import StatusReporting, with_status_hooks
 from settings.config import Pipeline
 
 
@@ -16,6 +17,7 @@ from settings.config import Pipeline
 class EventPipelineArgs:
     pipeline: Pipeline
     namespace: str
+    status_reporting: StatusReporting | None = None  # where reports go; used when the pipeline reports a status
 
 
 class EventPipeline(pulumi.ComponentResource):
@@ -23,9 +25,10 @@ class EventPipeline(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EventPipelineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("argo-github-webhooks:index:EventPipeline", name, None, opts)
-        self.template = self._custom_resource(
-            f"{name}-template", workflow_template_manifest(args.pipeline, args.namespace)
-        )
+        template = workflow_template_manifest(args.pipeline, args.namespace)
+        if args.pipeline.status is not None and args.status_reporting is not None:
+            template = with_status_hooks(template, args.pipeline.status.context, args.status_reporting)
+        self.template = self._custom_resource(f"{name}-template", template)
         self.binding = self._custom_resource(
             f"{name}-binding",
             event_binding_manifest(args.pipeline, args.namespace),

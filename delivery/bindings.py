@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from delivery.status_hooks import commit_annotation
 from delivery.triggers import LABEL_PREFIX, compile_parameters, compile_trigger, workflow_metadata
 from settings.config import Pipeline
 from settings.labels import MANAGED_BY
@@ -25,10 +26,9 @@ def event_binding_manifest(pipeline: Pipeline, namespace: str) -> dict[str, Any]
     parameters = [
         {"name": name, "valueFrom": {"event": expression}} for name, expression in compile_parameters(pipeline).items()
     ]
-    submit: dict[str, Any] = {
-        "workflowTemplateRef": {"name": pipeline.name},
-        "metadata": workflow_metadata(pipeline),
-    }
+    metadata = workflow_metadata(pipeline)
+    metadata["annotations"].update(commit_annotation(pipeline))  # the commit a status is reported on, if any
+    submit: dict[str, Any] = {"workflowTemplateRef": {"name": pipeline.name}, "metadata": metadata}
     if parameters:
         submit["arguments"] = {"parameters": parameters}
     return {

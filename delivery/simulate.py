@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from delivery.expr import Environment, ExprError, UnsupportedExpression, argo_parameter_value, environment, evaluate
 from delivery.github_events import catalogue
-from delivery.triggers import Trigger, compile_parameters, compile_trigger, failure_reason
+from delivery.triggers import Trigger, compile_parameters, compile_trigger, failure_reason, well_known_expression
 from settings.config import ConfigError, Pipeline, StackSettings, parse_settings
 from settings.stack_files import StackFileError, read_stack_config
 
@@ -41,6 +41,7 @@ class PipelineResult:
     template: str | None = None
     parameters: dict[str, str | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    status: dict[str, str] | None = None  # the commit status the run would report: {"context", "commit"}
 
 
 @dataclass
@@ -112,6 +113,9 @@ def simulate_pipeline(pipeline: Pipeline, env: Environment) -> PipelineResult:
             result.parameters[name] = None
             result.fires = False
             result.reason = f"Argo would answer HTTP 500: parameter {name} fails: {error}"
+    if result.fires and pipeline.status is not None:
+        commit = argo_parameter_value(evaluate(well_known_expression("head_commit", pipeline.events), env))
+        result.status = {"context": pipeline.status.context, "commit": commit}
     return result
 
 
@@ -179,7 +183,20 @@ def render_text(simulation: Simulation) -> str:
             f"      {name} = {value if value is not None else '(unknown)'}" for name, value in result.parameters.items()
         )
         lines.extend(f"      note: {note}" for note in result.notes)
+        if result.status:
+            lines.append(
+                f"      reports commit status {result.status['context']} on {result.status['commit']} "
+                "(pending, then success, failure or error)"
+            )
     return "\n".join(lines)
+
+
+def _result_json(result: PipelineResult) -> dict[str, Any]:
+    """A pipeline's answer; `status` only when the run would report a commit status."""
+    document = asdict(result)
+    if document["status"] is None:
+        del document["status"]
+    return document
 
 
 def render_json(simulation: Simulation) -> str:
@@ -188,7 +205,7 @@ def render_json(simulation: Simulation) -> str:
         "delivery": simulation.delivery,
         "stack": simulation.stack,
         "refused": simulation.refused,
-        "pipelines": [asdict(result) for result in simulation.pipelines],
+        "pipelines": [_result_json(result) for result in simulation.pipelines],
     }
     return json.dumps(document, indent=2)
 

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from delivery.github_events import BRANCH_SOURCES, EVENTS_WITHOUT_ACTION, EVENTS_WITHOUT_REPOSITORY, catalogue
+from settings.github_access import (
+    GitHubAccess,
+    StatusReport,
+    check_unique_contexts,
+    parse_github_access,
+    parse_pipeline_status,
+)
 from settings.templates import TemplateError, WorkflowTemplateFile, load_template
 
 PROJECT = "argo-github-webhooks"
@@ -46,9 +53,11 @@ _TOP_LEVEL_KEYS = (
     "organizations",
     "webhookSecretVersion",
     "pipelines",
+    "githubApp",
+    "githubToken",
 )
 _INGRESS_KEYS = ("className", "annotations", "tlsSecretName", "path")
-_PIPELINE_KEYS = ("name", "template", "events", "branches", "actions", "repositories", "parameters")
+_PIPELINE_KEYS = ("name", "template", "events", "branches", "actions", "repositories", "parameters", "status")
 
 
 class ConfigError(ValueError):
@@ -97,6 +106,7 @@ class Pipeline:
     actions: tuple[str, ...] = ()
     repositories: tuple[str, ...] = ()
     parameters: Mapping[str, ParameterSource] = field(default_factory=dict)
+    status: StatusReport | None = None  # the commit status the pipeline's runs report, if any
 
     @property
     def well_known_parameters(self) -> tuple[str, ...]:
@@ -117,6 +127,7 @@ class StackSettings:
     helm_values: Mapping[str, Any] = field(default_factory=dict)
     webhook_secret_version: int = 1
     warnings: tuple[str, ...] = ()  # deployable, but worth telling at preview (logged by __main__.py)
+    github_access: GitHubAccess | None = None
 
     @property
     def argo_server_url(self) -> str:
@@ -150,8 +161,10 @@ def _key(name: str) -> str:
     return f"{PROJECT}:{name}"
 
 
-def parse_settings(raw: Mapping[str, str], project_root: Path) -> StackSettings:
-    """Validate the raw config values (`argo-github-webhooks:<key>` → string) into settings, or raise ConfigError."""
+def parse_settings(raw: Mapping[str, str], project_root: Path, secret_keys: Collection[str] = ()) -> StackSettings:
+    """Validate the raw config values (`argo-github-webhooks:<key>` → string) into settings, or raise ConfigError.
+
+    `secret_keys`: the keys Pulumi holds as secrets (credentials given in plain text are refused)."""
     problems = _Problems()
     values: dict[str, Any] = {}
     for full_key, text in raw.items():
@@ -173,7 +186,9 @@ def parse_settings(raw: Mapping[str, str], project_root: Path) -> StackSettings:
     helm_values = _parse_helm_values(values.get("helmValues", {}), problems)
     organizations = _parse_organizations(values.get("organizations"), problems)
     secret_version = _parse_secret_version(values.get("webhookSecretVersion", 1), problems)
-    pipelines = _parse_pipelines(values.get("pipelines"), project_root, problems)
+    access = parse_github_access(values.get("githubApp"), values.get("githubToken"), secret_keys, _key, problems.add)
+    pipelines = _parse_pipelines(values.get("pipelines"), project_root, problems, has_access=access is not None)
+    check_unique_contexts({pipeline.name: pipeline.status for pipeline in pipelines}, _key("pipelines"), problems.add)
 
     if problems.items:
         raise ConfigError(problems.items)
@@ -188,6 +203,7 @@ def parse_settings(raw: Mapping[str, str], project_root: Path) -> StackSettings:
         helm_values=helm_values,
         webhook_secret_version=secret_version,
         warnings=tuple(problems.warnings),
+        github_access=access,
     )
 
 
@@ -321,7 +337,9 @@ def _parse_secret_version(value: Any, problems: _Problems) -> int:
     return 1
 
 
-def _parse_pipelines(value: Any, project_root: Path, problems: _Problems) -> tuple[Pipeline, ...]:
+def _parse_pipelines(
+    value: Any, project_root: Path, problems: _Problems, has_access: bool = False
+) -> tuple[Pipeline, ...]:
     key = _key("pipelines")
     if value is None:
         problems.add(key, "is required: a list of pipelines (name, template, events, ...)")
@@ -337,7 +355,7 @@ def _parse_pipelines(value: Any, project_root: Path, problems: _Problems) -> tup
         if not isinstance(entry, dict):
             problems.add(item, "must be an object with keys " + ", ".join(_PIPELINE_KEYS))
             continue
-        pipeline = _parse_pipeline(entry, item, project_root, templates, problems)
+        pipeline = _parse_pipeline(entry, item, project_root, templates, problems, has_access)
         if pipeline is None:
             continue
         if pipeline.name in seen_names:
@@ -355,6 +373,7 @@ def _parse_pipeline(
     project_root: Path,
     templates: dict[Path, WorkflowTemplateFile | None],
     problems: _Problems,
+    has_access: bool = False,
 ) -> Pipeline | None:
     before = len(problems.items)
     _unknown_keys(entry, _PIPELINE_KEYS, item, problems)
@@ -373,6 +392,10 @@ def _parse_pipeline(
     parameters = _parse_parameters(entry.get("parameters", {}), f"{item}.parameters", problems)
     if template is not None:
         _check_parameters_against_template(parameters, template, item, problems)
+    template_names = [str(t.get("name")) for t in template.document["spec"]["templates"]] if template else []
+    status = parse_pipeline_status(
+        entry.get("status"), name, events, template_names, has_access, f"{item}.status", problems.add
+    )
     if len(problems.items) != before or template is None:
         return None
     return Pipeline(
@@ -383,6 +406,7 @@ def _parse_pipeline(
         actions=actions,
         repositories=repositories,
         parameters=parameters,
+        status=status,
     )
 
 

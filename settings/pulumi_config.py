@@ -14,7 +14,9 @@ from settings.config import StackSettings, parse_settings
 def load_settings(project_root: Path) -> StackSettings:
     """All `argo-github-webhooks:*` values, unknown keys included (so typos are reported), parsed once."""
     raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    return parse_settings({key: str(value) for key, value in raw.items()}, project_root)
+    secret_keys = {key for key in raw if runtime_config.is_config_secret(key)}
+    secret_keys.update(runtime_config.get_config_secret_keys_env())
+    return parse_settings({key: str(value) for key, value in raw.items()}, project_root, secret_keys)
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,11 @@ class GitHubCredentials:
 
     token: pulumi.Output[str] | None
     base_url: str | None
+
+    @property
+    def api_url(self) -> str:
+        """GitHub's REST API for the workflows: github:baseUrl (GitHub Enterprise) or api.github.com."""
+        return self.base_url or "https://api.github.com/"
 
 
 def github_credentials() -> GitHubCredentials:

@@ -58,8 +58,10 @@ def read_stack_config(project_root: Path, stack: str) -> dict[str, str]:
         if isinstance(declaration, dict) and "default" in declaration:
             config[f"{PROJECT}:{key}"] = _as_config_string(declaration["default"])
     for full_key, value in _stack_values(project_root, stack).items():
-        if _is_encrypted(value):
-            continue  # an encrypted value: only the Pulumi CLI can read it, and none of the program's keys is one
+        if _is_encrypted(value) and not full_key.startswith(f"{PROJECT}:"):
+            continue  # an encrypted value of another package (github:token): only the Pulumi CLI can read it
+        # The program's own encrypted values (githubToken, githubApp.privateKey) stay as {"secure": ...}: the settings
+        # count them as present and secret without reading them.
         config[full_key] = _as_config_string(value)
     return config
 

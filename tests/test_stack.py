@@ -19,6 +19,7 @@ from tests.harness import (
     is_secret,
     reveal,
     run_stack,
+    without_secrets,
 )
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "argo-github-webhooks"}
@@ -46,6 +47,8 @@ def test_registers_exactly_these_resources(dev: StackRun) -> None:
             ("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "github-webhook-role-binding"),
             ("random:index/randomPassword:RandomPassword", "github-webhook-secret"),
             ("kubernetes:core/v1:Secret", "github-webhook-clients"),
+            (f"{COMPONENT}GitHubApp", "workflow-github"),
+            ("kubernetes:core/v1:ConfigMap", "workflow-github-scripts"),
             (f"{COMPONENT}EventPipeline", "hello-world"),
             ("kubernetes:argoproj.io/v1alpha1:WorkflowTemplate", "hello-world-template"),
             ("kubernetes:argoproj.io/v1alpha1:WorkflowEventBinding", "hello-world-binding"),
@@ -353,18 +356,9 @@ def test_outputs(dev: StackRun) -> None:
 
 def test_no_secret_in_plain_inputs(dev: StackRun) -> None:
     for resource in dev.resources:
-        plain = json.dumps(_without_secrets(resource.inputs))
+        plain = json.dumps(without_secrets(resource.inputs))
         assert MOCK_WEBHOOK_SECRET not in plain, resource.name
 
-
-def _without_secrets(value: Any) -> Any:
-    if is_secret(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _without_secrets(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_without_secrets(item) for item in value]
-    return value
 
 
 def test_bad_config_registers_nothing() -> None:

@@ -110,7 +110,7 @@ def test_required_keys() -> None:
 def test_unknown_top_level_key_is_an_error() -> None:
     assert problems(pipeline=[]) == [
         "argo-github-webhooks:pipeline: unknown key (allowed: host, argoNamespace, workflowNamespace, chartVersion, "
-        "ingress, helmValues, organizations, webhookSecretVersion, pipelines)"
+        "ingress, helmValues, organizations, webhookSecretVersion, pipelines, githubApp, githubToken)"
     ]
 
 
@@ -229,11 +229,11 @@ def test_pipeline_keys_names_and_uniqueness() -> None:
     )
     assert found == [
         "argo-github-webhooks:pipelines[0].evnets: unknown key (allowed: name, template, events, branches, actions, "
-        "repositories, parameters)",
+        "repositories, parameters, status)",
         "argo-github-webhooks:pipelines[0].name: 'Scan_All' is not a valid pipeline name (DNS-1123 label: a-z, 0-9, '-')",
         "argo-github-webhooks:pipelines[2].name: 'dup' is used by another pipeline (names must be unique)",
         "argo-github-webhooks:pipelines[3]: must be an object with keys name, template, events, branches, actions, "
-        "repositories, parameters",
+        "repositories, parameters, status",
     ]
 
 

@@ -1,0 +1,148 @@
+"""Commit status reporting added to a pipeline's deployed WorkflowTemplate (the user's file stays as written).
+
+Two Argo lifecycle hooks run workflows/github_app.py (inlined as a script template): one when the Workflow starts
+(`pending`), the exit hook when it ends (`success` / `failure` / `error` from `{{workflow.status}}`). Argo turns a
+passed Workflow red when its exit handler fails, so the report runs as a step with `continueOn` failed and error:
+even a pod that never starts cannot change the run's result. The script itself always exits 0 and says in its log
+why a report could not be made. Every value reaches the script through its environment.
+
+The repository and commit come from the Workflow's annotations (set by the pipeline's WorkflowEventBinding), read
+through `{{workflow.annotations.json}}`: that variable always exists, so a Workflow submitted by hand still validates
+(and reports nothing).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from delivery.triggers import LABEL_PREFIX, well_known_expression
+from settings.config import Pipeline
+from settings.images import PYTHON
+
+SCRIPT = Path(__file__).resolve().parents[1] / "workflows" / "github_app.py"
+CREDENTIALS_SECRET = "github-app"  # in the workflow namespace, made by components/github_app.py
+CREDENTIALS_MOUNT = "/var/run/secrets/github-app"
+COMMIT_ANNOTATION = f"{LABEL_PREFIX}/commit"
+REPOSITORY_ANNOTATION = f"{LABEL_PREFIX}/repository"
+START_HOOK = f"{LABEL_PREFIX}-started"
+STATUS_STEPS = f"{LABEL_PREFIX}-status"
+REPORT_TEMPLATE = f"{LABEL_PREFIX}-status-report"
+EXIT_STEPS = f"{LABEL_PREFIX}-exit"
+# Fires once, as soon as the Workflow is seen pending or running (a very short run may already be over: then only
+# the final status is posted).
+START_EXPRESSION = 'workflow.status == "Pending" || workflow.status == "Running"'
+NON_ROOT = 65534  # nobody
+REPORT_DEADLINE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class StatusReporting:
+    """What the hooks need to know about the stack: where Argo's UI and GitHub's API are, and which App."""
+
+    argo_server_url: str
+    api_url: str
+    app_id: int | None
+
+
+def commit_annotation(pipeline: Pipeline) -> dict[str, str]:
+    """The binding's extra Workflow annotation: the commit the delivery is about (the hooks report on it)."""
+    return {COMMIT_ANNOTATION: well_known_expression("head_commit", pipeline.events)} if pipeline.status else {}
+
+
+def pod_security_context() -> dict[str, Any]:
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": NON_ROOT,
+        "runAsGroup": NON_ROOT,
+        "fsGroup": NON_ROOT,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def container_security_context() -> dict[str, Any]:
+    return {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
+
+
+def credentials_volume(optional: bool = False) -> dict[str, Any]:
+    secret: dict[str, Any] = {"secretName": CREDENTIALS_SECRET, "defaultMode": 0o440}
+    if optional:
+        secret["optional"] = True
+    return {"name": "github-credentials", "secret": secret}
+
+
+def script_source() -> str:
+    return SCRIPT.read_text(encoding="utf-8")
+
+
+def _report_template(context: str, reporting: StatusReporting) -> dict[str, Any]:
+    env = [
+        {"name": "GITHUB_APP_ACTION", "value": "status"},
+        {"name": "GITHUB_API_URL", "value": reporting.api_url},
+        *([{"name": "GITHUB_APP_ID", "value": str(reporting.app_id)}] if reporting.app_id is not None else []),
+        {"name": "GITHUB_CREDENTIALS_DIR", "value": CREDENTIALS_MOUNT},
+        {"name": "STATUS_CONTEXT", "value": context},
+        {"name": "ARGO_SERVER_URL", "value": reporting.argo_server_url},
+        {"name": "WORKFLOW_NAME", "value": "{{workflow.name}}"},
+        {"name": "WORKFLOW_NAMESPACE", "value": "{{workflow.namespace}}"},
+        {"name": "WORKFLOW_STATUS", "value": "{{workflow.status}}"},
+        {"name": "WORKFLOW_ANNOTATIONS", "value": "{{workflow.annotations.json}}"},
+        {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"},
+    ]
+    return {
+        "name": REPORT_TEMPLATE,
+        "activeDeadlineSeconds": REPORT_DEADLINE_SECONDS,
+        "retryStrategy": {"limit": 2, "retryPolicy": "OnError"},  # a pod that could not run, not a failed report
+        "securityContext": pod_security_context(),
+        "volumes": [credentials_volume()],
+        "script": {
+            "image": PYTHON,
+            "command": ["python3"],
+            "source": script_source(),
+            "env": env,
+            "volumeMounts": [{"name": "github-credentials", "mountPath": CREDENTIALS_MOUNT, "readOnly": True}],
+            "securityContext": container_security_context(),
+            "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "64Mi"}},
+        },
+    }
+
+
+def _report_step() -> dict[str, Any]:
+    return {"name": "report", "template": REPORT_TEMPLATE, "continueOn": {"failed": True, "error": True}}
+
+
+def _users_exit_step(spec: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The template's own exit handler as a step (`onExit` wins over `hooks.exit` in Argo, as here)."""
+    if spec.get("onExit"):
+        return {"name": "exit", "template": spec["onExit"]}
+    exit_hook = (spec.get("hooks") or {}).get("exit")
+    if exit_hook:
+        return {"name": "exit", **{key: value for key, value in exit_hook.items() if key != "expression"}}
+    return None
+
+
+def with_status_hooks(manifest: Mapping[str, Any], context: str, reporting: StatusReporting) -> dict[str, Any]:
+    """The deployed WorkflowTemplate with the status hooks and their templates added."""
+    document = copy.deepcopy(dict(manifest))
+    spec = document["spec"]
+    taken = {template.get("name") for template in spec.get("templates") or []}
+    clash = taken & {STATUS_STEPS, REPORT_TEMPLATE, EXIT_STEPS}
+    if clash:
+        raise ValueError(f"template names {', '.join(sorted(clash))} are reserved for the status hooks")
+    users_exit = _users_exit_step(spec)
+    templates = [_report_template(context, reporting)]
+    templates.append({"name": STATUS_STEPS, "steps": [[_report_step()]]})
+    hooks = {key: value for key, value in (spec.get("hooks") or {}).items() if key != "exit"}
+    hooks[START_HOOK] = {"expression": START_EXPRESSION, "template": STATUS_STEPS}
+    if users_exit is None:
+        hooks["exit"] = {"template": STATUS_STEPS}
+    else:  # both run, side by side; the user's handler keeps its power to fail the run, the report does not
+        templates.append({"name": EXIT_STEPS, "steps": [[users_exit, _report_step()]]})
+        hooks["exit"] = {"template": EXIT_STEPS}
+        spec.pop("onExit", None)
+    spec["hooks"] = hooks
+    spec["templates"] = [*(spec.get("templates") or []), *templates]
+    return document

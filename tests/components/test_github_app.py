@@ -1,0 +1,183 @@
+"""The stack with GitHub credentials, under Pulumi's mocks: the Secret, the ConfigMap, the hooks, and secrecy."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+from hera.workflows.models import WorkflowTemplate
+
+from delivery.status_hooks import (
+    COMMIT_ANNOTATION,
+    REPORT_TEMPLATE,
+    START_EXPRESSION,
+    START_HOOK,
+    STATUS_STEPS,
+    script_source,
+)
+from settings.config import ConfigError
+from settings.images import PYTHON
+from settings.templates import schema_problems
+from tests.github_app_keys import APP_ID, GITHUB_APP_KEY, GITHUB_TOKEN_KEY, app_key_pem
+from tests.harness import PROJECT_ROOT, StackRun, is_secret, reveal, run_stack, stack_config, without_secrets
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "argo-github-webhooks"}
+PIPELINES = [
+    {"name": "scan", "template": "workflows/secret-scan.yaml", "events": ["push", "pull_request"]},
+    {"name": "quiet", "template": "workflows/hello-world.yaml", "events": ["push"], "status": False},
+    {"name": "audit", "template": "workflows/hello-world.yaml", "events": ["release"]},
+]
+
+
+def app_config(**overrides: Any) -> dict[str, str]:
+    return stack_config(githubApp={"appId": APP_ID, "privateKey": app_key_pem()}, pipelines=PIPELINES, **overrides)
+
+
+@pytest.fixture(scope="module")
+def with_app() -> StackRun:
+    return run_stack(app_config(), secret_keys=(GITHUB_APP_KEY,))
+
+
+
+def test_the_key_is_only_in_the_secret_and_only_as_a_secret(with_app: StackRun) -> None:
+    secret = with_app.named("workflow-github-credentials")
+    assert secret.delete_before_replace is True
+    assert is_secret(secret.inputs["stringData"])
+    assert reveal(secret.inputs) == {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "github-app", "namespace": "workflows", "labels": MANAGED_BY},
+        "type": "Opaque",
+        "stringData": {"private-key.pem": app_key_pem()},
+    }
+    key_body = app_key_pem().splitlines()[1]
+    holders = [resource.name for resource in with_app.resources if key_body in json.dumps(reveal(resource.inputs))]
+    assert holders == ["workflow-github-credentials"]
+    for resource in with_app.resources:
+        assert key_body not in json.dumps(without_secrets(resource.inputs)), resource.name
+    assert key_body not in json.dumps(with_app.outputs)
+
+
+def test_the_scripts_config_map(with_app: StackRun) -> None:
+    assert with_app.named("workflow-github-scripts").inputs == {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "github-app-scripts", "namespace": "workflows", "labels": MANAGED_BY},
+        "data": {"github_app.py": script_source(), "api-url": "https://api.github.com/", "app-id": str(APP_ID)},
+    }
+
+
+def _template(run: StackRun, name: str) -> dict[str, Any]:
+    return reveal(run.named(f"{name}-template").inputs)
+
+
+def test_hooks_only_on_reporting_pipelines(with_app: StackRun) -> None:
+    scan = _template(with_app, "scan")
+    assert scan["spec"]["hooks"] == {
+        START_HOOK: {"expression": START_EXPRESSION, "template": STATUS_STEPS},
+        "exit": {"template": STATUS_STEPS},
+    }
+    for name in ("quiet", "audit"):
+        spec = _template(with_app, name)["spec"]
+        file_spec = yaml.safe_load((PROJECT_ROOT / "workflows" / "hello-world.yaml").read_text())["spec"]
+        assert spec == file_spec  # untouched: no hooks, no extra templates
+    bindings = {name: reveal(with_app.named(f"{name}-binding").inputs) for name in ("scan", "quiet", "audit")}
+    assert COMMIT_ANNOTATION in bindings["scan"]["spec"]["submit"]["metadata"]["annotations"]
+    assert COMMIT_ANNOTATION not in bindings["quiet"]["spec"]["submit"]["metadata"]["annotations"]
+
+
+def test_the_report_template_takes_every_value_from_its_environment(with_app: StackRun) -> None:
+    templates = {template["name"]: template for template in _template(with_app, "scan")["spec"]["templates"]}
+    assert templates[STATUS_STEPS] == {
+        "name": STATUS_STEPS,
+        "steps": [[{"name": "report", "template": REPORT_TEMPLATE, "continueOn": {"failed": True, "error": True}}]],
+    }
+    report = templates[REPORT_TEMPLATE]
+    script = report["script"]
+    assert script["image"] == PYTHON
+    assert script["command"] == ["python3"]
+    assert script["source"] == script_source()
+    assert "{{" not in script["source"]  # nothing is substituted into the script's text
+    assert {variable["name"]: variable["value"] for variable in script["env"]} == {
+        "GITHUB_APP_ACTION": "status",
+        "GITHUB_API_URL": "https://api.github.com/",
+        "GITHUB_APP_ID": str(APP_ID),
+        "GITHUB_CREDENTIALS_DIR": "/var/run/secrets/github-app",
+        "STATUS_CONTEXT": "argo/scan",
+        "ARGO_SERVER_URL": "https://argo.example.com/",
+        "WORKFLOW_NAME": "{{workflow.name}}",
+        "WORKFLOW_NAMESPACE": "{{workflow.namespace}}",
+        "WORKFLOW_STATUS": "{{workflow.status}}",
+        "WORKFLOW_ANNOTATIONS": "{{workflow.annotations.json}}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    assert report["volumes"] == [
+        {"name": "github-credentials", "secret": {"secretName": "github-app", "defaultMode": 0o440}}
+    ]
+    assert report["securityContext"]["runAsNonRoot"] is True
+    assert script["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    # Only the report's own container mounts the key; the user's templates never do.
+    mounts = [
+        template["name"]
+        for template in _template(with_app, "scan")["spec"]["templates"]
+        for container in [template.get("script") or template.get("container") or {}]
+        if any(mount["name"] == "github-credentials" for mount in container.get("volumeMounts", []))
+    ]
+    assert mounts == [REPORT_TEMPLATE]
+
+
+def test_deployed_templates_are_valid_argo_workflow_templates(with_app: StackRun) -> None:
+    for name in ("scan", "quiet", "audit"):
+        assert schema_problems(WorkflowTemplate, _template(with_app, name)) == []
+
+
+def test_a_token_instead_of_an_app() -> None:
+    config = stack_config(githubToken="github_pat_11EXAMPLE", pipelines=PIPELINES[:1])
+    run = run_stack(config, secret_keys=(GITHUB_TOKEN_KEY,))
+    secret = run.named("workflow-github-credentials")
+    assert is_secret(secret.inputs["stringData"])
+    assert reveal(secret.inputs["stringData"]) == {"token": "github_pat_11EXAMPLE"}
+    assert "app-id" not in run.named("workflow-github-scripts").inputs["data"]
+    env = {
+        variable["name"]
+        for template in _template(run, "scan")["spec"]["templates"]
+        if template["name"] == REPORT_TEMPLATE
+        for variable in template["script"]["env"]
+    }
+    assert "GITHUB_APP_ID" not in env
+    for resource in run.resources:
+        assert "github_pat_11EXAMPLE" not in json.dumps(without_secrets(resource.inputs)), resource.name
+
+
+def test_github_enterprise_api_url_reaches_the_hooks_and_the_config_map() -> None:
+    config = {**app_config(), "github:baseUrl": "https://ghe.example.com/api/v3"}
+    run = run_stack(config, secret_keys=(GITHUB_APP_KEY,))
+    assert run.named("workflow-github-scripts").inputs["data"]["api-url"] == "https://ghe.example.com/api/v3/"
+    report = next(t for t in _template(run, "scan")["spec"]["templates"] if t["name"] == REPORT_TEMPLATE)
+    assert {"name": "GITHUB_API_URL", "value": "https://ghe.example.com/api/v3/"} in report["script"]["env"]
+
+
+def test_no_credentials_no_secret_and_no_hooks() -> None:
+    run = run_stack(stack_config(pipelines=PIPELINES[:1]))
+    assert [r.name for r in run.resources if r.type == "kubernetes:core/v1:Secret" and "github-app" in r.name] == []
+    assert "hooks" not in _template(run, "scan")["spec"]
+
+
+def test_a_plain_text_key_registers_nothing() -> None:
+    with pytest.raises(ConfigError, match=r"githubApp\.privateKey: is in plain text"):
+        run_stack(app_config())
+
+
+def test_every_kubernetes_object_of_the_app_stack_is_valid(with_app: StackRun) -> None:
+    from tests.test_validation import ARGO_MODELS, kubernetes_problems
+
+    for manifest in with_app.kubernetes_objects():
+        model = ARGO_MODELS.get(manifest["kind"])
+        found = schema_problems(model, manifest) if model else kubernetes_problems(manifest)
+        assert found == [], (manifest["kind"], manifest["metadata"]["name"], found)

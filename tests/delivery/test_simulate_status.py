@@ -1,0 +1,62 @@
+"""The simulator names, for each firing pipeline, the commit status it would report and the commit it reports on."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from delivery.simulate import main
+from tests.harness import FIXTURES, PROJECT_ROOT
+
+DELIVERY = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
+PAYLOADS = FIXTURES / "payloads"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project whose stack file holds the App key encrypted, as `pulumi config set --secret --path` leaves it."""
+    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copytree(PROJECT_ROOT / "workflows", tmp_path / "workflows")
+    config = {
+        "argo-github-webhooks:host": "argo.example.com",
+        "argo-github-webhooks:organizations": ["acme"],
+        "argo-github-webhooks:githubApp": {"appId": 123, "privateKey": {"secure": "v1:c2VjcmV0"}},
+        "argo-github-webhooks:pipelines": [
+            {"name": "scan", "template": "workflows/secret-scan.yaml", "events": ["push", "pull_request"]},
+            {"name": "named", "template": "workflows/hello-world.yaml", "events": ["push"], "status": {"context": "ci/x"}},
+            {"name": "quiet", "template": "workflows/hello-world.yaml", "events": ["push"], "status": False},
+        ],
+    }
+    (tmp_path / "Pulumi.apps.yaml").write_text(json.dumps({"config": config}))
+    return tmp_path
+
+
+def test_push_reports_on_the_pushed_commit(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    arguments = ["--stack", "apps", "--event", "push", "--payload", str(PAYLOADS / "push-branch.json")]
+    assert main([*arguments, "--delivery", DELIVERY], project_root=project) == 0
+    lines = capsys.readouterr().out.splitlines()
+    reports = [line.strip() for line in lines if "reports commit status" in line]
+    assert reports == [
+        "reports commit status argo/scan on 6113728f27ae82c7b1a177c8d03f9e96e0adf246 "
+        "(pending, then success, failure or error)",
+        "reports commit status ci/x on 6113728f27ae82c7b1a177c8d03f9e96e0adf246 (pending, then success, failure or error)",
+    ]
+
+
+def test_pull_request_reports_on_the_head_commit_in_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    arguments = ["--stack", "apps", "--event", "pull_request", "--payload", str(PAYLOADS / "pull_request-opened.json")]
+    assert main([*arguments, "--json"], project_root=project) == 0
+    pipelines = {result["name"]: result for result in json.loads(capsys.readouterr().out)["pipelines"]}
+    assert pipelines["scan"]["status"] == {"context": "argo/scan", "commit": "ec26c3e57ca3a959ca5aad62de7213c562f8c821"}
+    assert "status" not in pipelines["named"]  # does not fire: no status key
+    assert pipelines["named"]["fires"] is False
+
+
+def test_a_deleted_branch_never_reports(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    arguments = ["--stack", "apps", "--event", "push", "--payload", str(PAYLOADS / "push-delete.json"), "--json"]
+    assert main(arguments, project_root=project) == 1  # nothing fires, so nothing reports
+    for result in json.loads(capsys.readouterr().out)["pipelines"]:
+        assert result["fires"] is False and "status" not in result

@@ -1,0 +1,81 @@
+"""Status hooks added to a deployed template: the user's own exit handler keeps running, names never clash."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from hera.workflows.models import WorkflowTemplate
+
+from delivery.status_hooks import (
+    EXIT_STEPS,
+    REPORT_TEMPLATE,
+    START_HOOK,
+    STATUS_STEPS,
+    StatusReporting,
+    with_status_hooks,
+)
+from settings.templates import schema_problems
+
+REPORTING = StatusReporting("https://argo.example.com/", "https://api.github.com/", 1)
+
+
+def template(**spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "WorkflowTemplate",
+        "metadata": {"name": "t", "namespace": "workflows"},
+        "spec": {
+            "entrypoint": "main",
+            "templates": [
+                {"name": "main", "container": {"image": "busybox"}},
+                {"name": "notify", "container": {"image": "busybox"}},
+            ],
+            **spec,
+        },
+    }
+
+
+def test_without_an_exit_handler_the_report_is_the_exit_hook() -> None:
+    original = template(hooks={"mine": {"expression": "true", "template": "notify"}})
+    snapshot = copy.deepcopy(original)
+    deployed = with_status_hooks(original, "argo/t", REPORTING)
+    assert original == snapshot  # the input is not modified
+    assert deployed["spec"]["hooks"] == {
+        "mine": {"expression": "true", "template": "notify"},
+        START_HOOK: {"expression": 'workflow.status == "Pending" || workflow.status == "Running"', "template": STATUS_STEPS},
+        "exit": {"template": STATUS_STEPS},
+    }
+    assert [t["name"] for t in deployed["spec"]["templates"]] == ["main", "notify", REPORT_TEMPLATE, STATUS_STEPS]
+    assert schema_problems(WorkflowTemplate, deployed) == []
+
+
+def test_the_users_on_exit_runs_beside_the_report() -> None:
+    deployed = with_status_hooks(template(onExit="notify"), "argo/t", REPORTING)
+    spec = deployed["spec"]
+    assert "onExit" not in spec  # Argo would prefer onExit over hooks.exit and skip the report
+    assert spec["hooks"]["exit"] == {"template": EXIT_STEPS}
+    exit_steps = next(t for t in spec["templates"] if t["name"] == EXIT_STEPS)
+    assert exit_steps["steps"] == [
+        [
+            {"name": "exit", "template": "notify"},  # may still fail the run, as the user wrote it
+            {"name": "report", "template": REPORT_TEMPLATE, "continueOn": {"failed": True, "error": True}},
+        ]
+    ]
+    assert schema_problems(WorkflowTemplate, deployed) == []
+
+
+def test_the_users_exit_hook_runs_beside_the_report() -> None:
+    hook = {"template": "notify", "arguments": {"parameters": [{"name": "x", "value": "1"}]}}
+    deployed = with_status_hooks(template(hooks={"exit": hook}), "argo/t", REPORTING)
+    exit_steps = next(t for t in deployed["spec"]["templates"] if t["name"] == EXIT_STEPS)
+    assert exit_steps["steps"][0][0] == {"name": "exit", **hook}
+    assert deployed["spec"]["hooks"]["exit"] == {"template": EXIT_STEPS}
+
+
+def test_reserved_template_names_are_refused() -> None:
+    clashing = template()
+    clashing["spec"]["templates"].append({"name": REPORT_TEMPLATE, "container": {"image": "busybox"}})
+    with pytest.raises(ValueError, match=f"template names {REPORT_TEMPLATE} are reserved"):
+        with_status_hooks(clashing, "argo/t", REPORTING)

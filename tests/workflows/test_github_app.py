@@ -1,0 +1,350 @@
+"""workflows/github_app.py run for real (a python process, as in the Workflow) against a fake GitHub API."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from tests.harness import PROJECT_ROOT
+from tests.workflows.fake_github_app import FakeGitHub, RunningFake
+from workflows.github_app import KeyProblem, app_jwt, git_host, parse_private_key
+
+SCRIPT = PROJECT_ROOT / "workflows" / "github_app.py"
+APP_ID = "424242"
+SHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
+ANNOTATIONS = {
+    "argo-github-webhooks/repository": "acme/widgets",
+    "argo-github-webhooks/commit": SHA,
+    "argo-github-webhooks/delivery": "d-1",
+}
+
+
+@pytest.fixture(scope="module")
+def key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def pem(key: rsa.RSAPrivateKey, form: serialization.PrivateFormat = serialization.PrivateFormat.TraditionalOpenSSL) -> str:
+    return key.private_bytes(serialization.Encoding.PEM, form, serialization.NoEncryption()).decode()
+
+
+@pytest.fixture
+def github(key: rsa.RSAPrivateKey) -> Iterator[FakeGitHub]:
+    with RunningFake(FakeGitHub(APP_ID, key.public_key(), installations={"acme/widgets": 77})) as fake:
+        yield fake
+
+
+@pytest.fixture
+def app_credentials(tmp_path: Path, key: rsa.RSAPrivateKey) -> Path:
+    directory = tmp_path / "credentials"
+    directory.mkdir()
+    (directory / "private-key.pem").write_text(pem(key))
+    return directory
+
+
+def run(action: str, environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ.get("PATH", ""), "GITHUB_APP_ACTION": action, "GITHUB_RETRY_SECONDS": "0.01", **environment}
+    return subprocess.run([sys.executable, str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
+def status_environment(github: FakeGitHub, credentials: Path, phase: str, **extra: str) -> dict[str, str]:
+    return {
+        "GITHUB_API_URL": github.url,
+        "GITHUB_APP_ID": APP_ID,
+        "GITHUB_CREDENTIALS_DIR": str(credentials),
+        "WORKFLOW_ANNOTATIONS": json.dumps(ANNOTATIONS),
+        "WORKFLOW_STATUS": phase,
+        "WORKFLOW_NAME": "secret-scan-3f2a",
+        "WORKFLOW_NAMESPACE": "workflows",
+        "ARGO_SERVER_URL": "https://argo.example.com/",
+        "STATUS_CONTEXT": "argo/secret-scan",
+        **extra,
+    }
+
+
+def assert_no_secret(result: subprocess.CompletedProcess[str], github: FakeGitHub, key: rsa.RSAPrivateKey) -> None:
+    output = result.stdout + result.stderr
+    for minted in github.minted:
+        assert minted.token not in output
+    for request in github.requests:
+        authorization = request.headers.get("Authorization", "")
+        assert authorization.split(" ", 1)[-1] not in output
+    body = "".join(pem(key).splitlines()[1:-1])
+    assert body[:40] not in output
+
+
+@pytest.mark.parametrize(
+    ("phase", "state", "words"),
+    [
+        ("Running", "pending", "is running"),
+        ("Pending", "pending", "is running"),
+        ("Succeeded", "success", "succeeded"),
+        ("Failed", "failure", "failed"),
+        ("Error", "error", "ended in an error"),
+    ],
+)
+def test_reports_each_phase_with_a_token_for_one_repository_and_one_permission(
+    github: FakeGitHub, app_credentials: Path, key: rsa.RSAPrivateKey, phase: str, state: str, words: str
+) -> None:
+    result = run("status", status_environment(github, app_credentials, phase))
+    assert result.returncode == 0, result.stderr
+    assert github.statuses == [
+        (
+            "acme/widgets",
+            SHA,
+            {
+                "state": state,
+                "target_url": "https://argo.example.com/workflows/workflows/secret-scan-3f2a",
+                "description": f"Argo Workflow secret-scan-3f2a {words}",
+                "context": "argo/secret-scan",
+            },
+        )
+    ]
+    (minted,) = github.minted
+    assert (minted.installation, minted.repositories, minted.permissions) == (77, ["widgets"], {"statuses": "write"})
+    assert github.revoked == {minted.token}  # revoked as soon as the status is posted
+    assert [(r.method, r.path) for r in github.requests] == [
+        ("GET", "/repos/acme/widgets/installation"),
+        ("POST", "/app/installations/77/access_tokens"),
+        ("POST", f"/repos/acme/widgets/statuses/{SHA}"),
+        ("DELETE", "/installation/token"),
+    ]
+    for claims in github.jwt_claims:  # backdated 60 s, valid at most 10 minutes, issued by the App
+        assert claims["iss"] == APP_ID
+        assert claims["exp"] - claims["iat"] == 600
+    assert result.stdout.strip() == (
+        f"reported argo/secret-scan={state} on acme/widgets@{SHA}: "
+        "https://argo.example.com/workflows/workflows/secret-scan-3f2a"
+    )
+    assert_no_secret(result, github, key)
+
+
+def test_pkcs8_keys_work_too(github: FakeGitHub, tmp_path: Path, key: rsa.RSAPrivateKey) -> None:
+    (tmp_path / "private-key.pem").write_text(pem(key, serialization.PrivateFormat.PKCS8))
+    result = run("status", status_environment(github, tmp_path, "Succeeded"))
+    assert "reported argo/secret-scan=success" in result.stdout
+    assert len(github.statuses) == 1
+
+
+def test_description_stays_within_githubs_140_characters(github: FakeGitHub, app_credentials: Path) -> None:
+    result = run("status", status_environment(github, app_credentials, "Failed", WORKFLOW_NAME="w" * 253))
+    assert result.returncode == 0
+    (_, _, body) = github.statuses[0]
+    assert len(body["description"]) == 140
+    assert body["description"].endswith("…")
+
+
+def test_app_not_installed_on_the_repository_is_a_clear_message(
+    github: FakeGitHub, app_credentials: Path, key: rsa.RSAPrivateKey
+) -> None:
+    github.installations.clear()
+    result = run("status", status_environment(github, app_credentials, "Succeeded"))
+    assert result.returncode == 0  # reporting never turns the run red
+    assert result.stdout.strip() == (
+        f"could not report commit status argo/secret-scan=success on acme/widgets@{SHA}: the GitHub App "
+        f"(ID {APP_ID}) is not installed on acme/widgets: install it on the organization acme with access to this "
+        "repository (GET repos/acme/widgets/installation: HTTP 404 (Not Found))"
+    )
+    assert github.statuses == [] and github.minted == []
+    assert_no_secret(result, github, key)
+
+
+def test_a_wrong_app_id_gets_401_and_is_not_retried(
+    github: FakeGitHub, app_credentials: Path, key: rsa.RSAPrivateKey
+) -> None:
+    result = run("status", status_environment(github, app_credentials, "Succeeded", GITHUB_APP_ID="1"))
+    assert result.returncode == 0
+    assert "HTTP 401 ('Issuer' claim ('iss') must be the app ID, got '1'): GitHub refused the credentials" in result.stdout
+    assert len(github.requests) == 1
+    assert_no_secret(result, github, key)
+
+
+def test_a_key_github_does_not_know_gets_401(github: FakeGitHub, tmp_path: Path) -> None:
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (tmp_path / "private-key.pem").write_text(pem(other))
+    result = run("status", status_environment(github, tmp_path, "Succeeded"))
+    assert "HTTP 401 (JWT signature does not verify)" in result.stdout
+    assert github.statuses == []
+
+
+def test_server_errors_are_retried_a_bounded_number_of_times(github: FakeGitHub, app_credentials: Path) -> None:
+    github.fail_next = [(502, {}), (503, {})]
+    result = run("status", status_environment(github, app_credentials, "Succeeded"))
+    assert "reported argo/secret-scan=success" in result.stdout
+    assert result.stderr.splitlines() == [
+        "GET repos/acme/widgets/installation: HTTP 502 (injected 502); retrying in 0.01 s",
+        "GET repos/acme/widgets/installation: HTTP 503 (injected 503); retrying in 0.02 s",
+    ]
+
+
+def test_server_errors_give_up_after_three_attempts(github: FakeGitHub, app_credentials: Path) -> None:
+    github.fail_next = [(500, {})] * 5
+    result = run("status", status_environment(github, app_credentials, "Succeeded"))
+    assert result.returncode == 0
+    assert result.stdout.strip().endswith(
+        "GET repos/acme/widgets/installation: HTTP 500 after 3 attempts (injected 500)"
+    )
+    assert len(github.requests) == 3
+    assert github.statuses == []
+
+
+def test_rate_limits_are_waited_for(github: FakeGitHub, app_credentials: Path) -> None:
+    github.fail_next = [(403, {"Retry-After": "0"}), (429, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "0"})]
+    result = run("status", status_environment(github, app_credentials, "Succeeded"))
+    assert "reported argo/secret-scan=success" in result.stdout
+    assert len(github.statuses) == 1
+
+
+def test_a_fine_grained_token_is_used_as_it_is_and_never_revoked(github: FakeGitHub, tmp_path: Path) -> None:
+    github.personal_tokens.add("github_pat_example")
+    (tmp_path / "token").write_text("github_pat_example\n")
+    result = run("status", status_environment(github, tmp_path, "Failed", GITHUB_APP_ID=""))
+    assert "reported argo/secret-scan=failure" in result.stdout
+    assert [(r.method, r.path) for r in github.requests] == [("POST", f"/repos/acme/widgets/statuses/{SHA}")]
+    assert github.requests[0].headers["Authorization"] == "Bearer github_pat_example"
+    assert "github_pat_example" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("annotations", "problem"),
+    [
+        ({}, "repository '' (annotation argo-github-webhooks/repository) is not owner/name"),
+        ({**ANNOTATIONS, "argo-github-webhooks/commit": "0" * 40}, f"commit '{'0' * 40}' (annotation argo-github-webhooks/commit) is not a commit SHA"),
+        ({**ANNOTATIONS, "argo-github-webhooks/repository": "acme/w; rm -rf /"}, "repository 'acme/w; rm -rf /' (annotation argo-github-webhooks/repository) is not owner/name"),
+    ],
+)
+def test_no_report_without_a_repository_and_a_commit(
+    github: FakeGitHub, app_credentials: Path, annotations: dict[str, str], problem: str
+) -> None:
+    environment = status_environment(github, app_credentials, "Succeeded", WORKFLOW_ANNOTATIONS=json.dumps(annotations))
+    result = run("status", environment)
+    assert (result.returncode, result.stdout.strip()) == (0, f"no commit status reported: {problem}")
+    assert github.requests == []
+
+
+def test_unreachable_github_is_reported_not_raised(app_credentials: Path) -> None:
+    environment = status_environment(FakeGitHub(APP_ID, None, url="http://127.0.0.1:9/"), app_credentials, "Error")  # type: ignore[arg-type]
+    result = run("status", environment)
+    assert result.returncode == 0
+    assert "GitHub cannot be reached after 3 attempts" in result.stdout
+
+
+def test_git_credentials_carry_a_contents_read_token_for_the_github_host_only(
+    github: FakeGitHub, app_credentials: Path, tmp_path: Path, key: rsa.RSAPrivateKey
+) -> None:
+    target = tmp_path / "gitconfig"
+    environment = {
+        "GITHUB_API_URL": github.url,
+        "GITHUB_APP_ID": APP_ID,
+        "GITHUB_CREDENTIALS_DIR": str(app_credentials),
+        "REPOSITORY": "acme/widgets",
+        "GIT_CREDENTIALS_FILE": str(target),
+    }
+    result = run("git-credentials", environment)
+    assert result.returncode == 0, result.stderr
+    (minted,) = github.minted
+    assert (minted.repositories, minted.permissions) == (["widgets"], {"contents": "read"})
+    assert github.revoked == set()  # git still needs it; it expires within the hour
+    assert stat.S_IMODE(target.stat().st_mode) == 0o400
+    import base64
+
+    basic = base64.b64encode(f"x-access-token:{minted.token}".encode()).decode()
+    assert target.read_text() == (
+        f'[http "https://127.0.0.1/"]\n\textraHeader = Authorization: Basic {basic}\n[http]\n\tfollowRedirects = false\n'
+    )
+    assert result.stdout.strip() == (
+        "a contents:read token for acme/widgets is ready for git, sent only to https://127.0.0.1/"
+    )
+    assert_no_secret(result, github, key)
+
+
+def test_git_credentials_without_credentials_leave_the_clone_anonymous(github: FakeGitHub, tmp_path: Path) -> None:
+    target = tmp_path / "gitconfig"
+    environment = {"GITHUB_CREDENTIALS_DIR": str(tmp_path / "absent"), "REPOSITORY": "acme/widgets", "GIT_CREDENTIALS_FILE": str(target)}
+    result = run("git-credentials", environment)
+    assert (result.returncode, result.stdout.strip()) == (0, "no GitHub credentials mounted: the clone is anonymous (public repositories only)")
+    assert not target.exists()
+
+
+def test_git_credentials_fail_the_clone_when_github_refuses(github: FakeGitHub, app_credentials: Path, tmp_path: Path) -> None:
+    github.installations.clear()
+    environment = {
+        "GITHUB_API_URL": github.url,
+        "GITHUB_APP_ID": APP_ID,
+        "GITHUB_CREDENTIALS_DIR": str(app_credentials),
+        "REPOSITORY": "acme/widgets",
+        "GIT_CREDENTIALS_FILE": str(tmp_path / "gitconfig"),
+    }
+    result = run("git-credentials", environment)
+    assert result.returncode == 1
+    assert "is not installed on acme/widgets" in result.stderr
+    assert not (tmp_path / "gitconfig").exists()
+
+
+def test_unknown_action_is_a_usage_error() -> None:
+    result = run("deploy", {})
+    assert (result.returncode, result.stderr.strip()) == (2, "error: unknown action 'deploy' (one of: status, git-credentials)")
+
+
+@pytest.mark.parametrize(
+    ("api_url", "host"),
+    [
+        ("https://api.github.com/", "github.com"),
+        ("https://ghe.example.com/api/v3/", "ghe.example.com"),
+        ("https://api.octo.ghe.com", "octo.ghe.com"),
+    ],
+)
+def test_git_host_of_each_kind_of_github(api_url: str, host: str) -> None:
+    assert git_host(api_url) == host
+
+
+def test_the_stdlib_signature_is_the_one_cryptography_computes(key: rsa.RSAPrivateKey) -> None:
+    token = app_jwt(APP_ID, parse_private_key(pem(key)), 1_700_000_000)
+    header, claims, signature = token.split(".")
+    import base64
+
+    def unb64(text: str) -> bytes:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+    expected = key.sign(f"{header}.{claims}".encode(), padding.PKCS1v15(), hashes.SHA256())
+    assert unb64(signature) == expected  # PKCS#1 v1.5 is deterministic: byte for byte the same
+    assert json.loads(unb64(claims)) == {"iat": 1_699_999_940, "exp": 1_700_000_540, "iss": APP_ID}
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("not a key", "not a PEM RSA private key"),
+        ("-----BEGIN RSA PRIVATE KEY-----\n%%%\n-----END RSA PRIVATE KEY-----\n", "the PEM body is not base64"),
+        ("-----BEGIN RSA PRIVATE KEY-----\nMAMCAQA=\n-----END RSA PRIVATE KEY-----\n", "not a two-prime RSAPrivateKey"),
+    ],
+)
+def test_malformed_keys_are_refused(text: str, problem: str) -> None:
+    with pytest.raises(KeyProblem, match=problem):
+        parse_private_key(text)
+
+
+def test_small_and_non_rsa_keys_are_refused() -> None:
+    small = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    with pytest.raises(KeyProblem, match="the key has 1024 bits"):
+        parse_private_key(pem(small))
+    elliptic = ec.generate_private_key(ec.SECP256R1())
+    text = elliptic.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    with pytest.raises(KeyProblem, match="a PKCS#8 key that is not RSA"):
+        parse_private_key(text)
+    encrypted = small.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw")
+    ).decode()
+    with pytest.raises(KeyProblem, match="not a PEM RSA private key"):
+        parse_private_key(encrypted)
