@@ -107,7 +107,7 @@ def simulate_pipeline(pipeline: Pipeline, env: Environment) -> PipelineResult:
             result.parameters[name] = argo_parameter_value(evaluate(expression, env))
         except UnsupportedExpression as error:
             result.parameters[name] = None
-            result.notes.append(f"parameter {name}: cannot be simulated ({error}); Argo evaluates it for real")
+            result.notes.append(f"parameter {name}: not simulated: {error}; Argo evaluates it for real")
         except ExprError as error:
             result.parameters[name] = None
             result.fires = False
