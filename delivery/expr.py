@@ -149,7 +149,7 @@ class Unimplemented:
 
     what: str
     children: tuple[Node, ...] = ()
-    nature: str = "any"  # the static type expr gives it, when it is known without evaluating
+    nature: str = "any"  # the static type expr gives it; "" for that of its only child
 
 
 Node = (
@@ -528,8 +528,7 @@ class _Parser:
     @staticmethod
     def binary(op: str, left: Node, right: Node) -> Node:
         if op in _UNIMPLEMENTED_BINARY:
-            nature = "array" if op == ".." else "float"
-            return Unimplemented(_UNIMPLEMENTED_BINARY[op], (Binary(op, left, right),), nature)
+            return Unimplemented(_UNIMPLEMENTED_BINARY[op], (Binary(op, left, right),), "")
         return Binary(_CANONICAL.get(op, op), left, right)
 
     def variable_declaration(self) -> Node:
@@ -962,9 +961,8 @@ class _Checker:
                 return _UNKNOWN
             case Unimplemented(what, children, nature):
                 self.unimplemented.append(what)
-                for child in children:
-                    self.visit(child)
-                return _Nature(nature)
+                natures = [self.visit(child) for child in children]
+                return _Nature(nature) if nature else natures[0]
         raise TypeError(f"not an expression node: {type(node).__name__}")
 
     def ident(self, name: str) -> _Nature:
@@ -1009,6 +1007,8 @@ def _check_member(base: _Nature, key: _Nature, prop: Node) -> _Nature:
         if not _assignable(key, _STRING) and not _unknown(key):
             raise InvalidExpression(f"cannot use {_GO_TYPES[key.kind]} to get an element from {_GO_TYPES['map']}")
         return _ANY
+    if base.kind == "bytes" and (key.kind == "int" or _unknown(key)):
+        return _UNKNOWN  # a uint8, which nothing here checks further
     if base.kind == "array" and base.elem is not None:
         if key.kind != "int" and not _unknown(key):
             raise InvalidExpression(f"array elements can only be selected using an integer (got {_GO_TYPES[key.kind]})")
@@ -1072,25 +1072,54 @@ def _check_binary(op: str, left: _Nature, right: _Nature, right_node: Node) -> _
     )
 
 
+# The builtins checked through their Go signatures (builtin.go `Types`): checker.checkFunction tries each overload in
+# turn and reports the last one's error. "any" is interface{}, the only parameter type nil may be passed as.
+_OVERLOADS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "string": (("any",),),
+    "upper": (("string",),),
+    "lower": (("string",),),
+    "trim": (("string",), ("string", "string")),
+    "join": (
+        ("[]string", "string"),
+        ("[]interface {}", "string"),
+        ("[]interface {}",),
+        ("[]string", "string"),
+        ("[]string",),
+    ),
+}
+# The builtins with a Validate function instead: one argument, of these kinds (or interface{}).
+_VALIDATED = {
+    "len": (("array", "map", "string", "bytes"), "invalid argument for len (type {})"),
+    "int": (("int", "float", "string"), "invalid argument for int (type {})"),
+    "first": (("array", "bytes"), "cannot get first element from {}"),
+}
+
+
+def _overload_error(name: str, parameters: tuple[str, ...], args: list[_Nature]) -> str | None:
+    """checker.checkArguments for one signature: None when the arguments fit it."""
+    if len(args) != len(parameters):
+        return f"{'too many' if len(args) > len(parameters) else 'not enough'} arguments to call {name}"
+    for nature, parameter in zip(args, parameters, strict=True):
+        if nature.kind == "nil":
+            if parameter != "any":
+                return f"cannot use nil as argument (type {parameter}) to call {name}"
+        elif not (_unknown(nature) or parameter in ("any", _GO_TYPES[nature.kind])):
+            return f"cannot use {_GO_TYPES[nature.kind]} as argument (type {parameter}) to call {name}"
+    return None
+
+
 def _check_call(name: str, args: list[_Nature]) -> _Nature:
-    low, high = _ARITY[name]
-    if not low <= len(args) <= high:
-        raise InvalidExpression(f"invalid number of arguments for {name} (got {len(args)})")
-    argument = args[0]
-    if name == "len" and argument.kind not in ("array", "map", "string") and not _unknown(argument):
-        raise InvalidExpression(f"invalid argument for len (type {_GO_TYPES[argument.kind]})")
-    if name == "first" and argument.kind != "array" and not _unknown(argument):
-        raise InvalidExpression(f"cannot get first element from {_GO_TYPES[argument.kind]}")
-    if name == "int" and not (_number(argument) or argument.kind == "string" or _unknown(argument)):
-        raise InvalidExpression(f"invalid argument for int (type {_GO_TYPES[argument.kind]})")
-    if name in ("lower", "upper", "trim", "join"):
-        for position, nature in enumerate(args):
-            wanted = "array" if name == "join" and position == 0 else "string"
-            if nature.kind != wanted and not _unknown(nature):
-                raise InvalidExpression(
-                    f"cannot use {_GO_TYPES[nature.kind]} as argument (type {wanted}) to call {name}"
-                )
-    return {"len": _INT, "int": _INT, "first": _ANY}.get(name, _STRING)
+    if name in _VALIDATED:
+        kinds, message = _VALIDATED[name]
+        if len(args) != 1:
+            raise InvalidExpression(f"invalid number of arguments (expected 1, got {len(args)})")
+        if not (args[0].kind in kinds or _unknown(args[0])):
+            raise InvalidExpression(message.format("<nil>" if args[0].kind == "nil" else _GO_TYPES[args[0].kind]))
+        return _ANY if name == "first" else _INT
+    errors = [_overload_error(name, parameters, args) for parameters in _OVERLOADS[name]]
+    if all(errors):
+        raise InvalidExpression(str(errors[-1]))
+    return _STRING
 
 
 # --- Optimizer (optimizer/in_array.go, optimizer/fold.go) and the compiler's constant regexps -----------------------

@@ -396,6 +396,10 @@ def test_unknown_names_do_not_compile() -> None:
         ("2 ** 3", "the power operator **"),
         ('split(payload.ref, "/")', "the builtin split()"),
         ('b"abc"', "a bytes literal"),
+        ('len(b"abc") + b"abc"[0]', "a bytes literal"),
+        ('first(b"abc")', "a bytes literal"),
+        ("(1..3)[0] + 1", "the range operator .."),
+        ("-(2 ** 0.5)", "the power operator **"),
         ("$env.payload", "$env"),
         # A builtin's name alone is a function value in expr (env first, then builtins): no unknown name.
         ("upper ?? false", "the builtin upper used as a value"),
@@ -646,10 +650,26 @@ def test_string_builtins_with_a_nil_argument_fail_at_run_time(source: str) -> No
         run(source)
 
 
-@pytest.mark.parametrize("source", ['trim("x", nil)', "upper(nil)", 'join(["a"], nil)'])
-def test_string_builtins_with_a_nil_literal_do_not_compile(source: str) -> None:
-    with pytest.raises(InvalidExpression, match=r"cannot use nil as argument \(type string\)"):
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ('trim("x", nil)', "cannot use nil as argument (type string) to call trim"),
+        ("upper(nil)", "cannot use nil as argument (type string) to call upper"),
+        ("upper(1)", "cannot use int as argument (type string) to call upper"),
+        ("upper()", "not enough arguments to call upper"),
+        # checkFunction tries every overload of builtin.go's Types and reports the last one's error.
+        ("trim(1)", "not enough arguments to call trim"),  # trim(s) failed, then trim(s, cutset)
+        ('join(["a"], nil)', "too many arguments to call join"),  # the last overload is join([]string)
+        ("join(1)", "cannot use int as argument (type []string) to call join"),
+        ("len(nil)", "invalid argument for len (type <nil>)"),
+        ("int(1, 2)", "invalid number of arguments (expected 1, got 2)"),
+        ("first(1)", "cannot get first element from int"),
+    ],
+)
+def test_builtin_arguments_are_checked_like_go(source: str, message: str) -> None:
+    with pytest.raises(InvalidExpression, match=f"^{re.escape(message)}$"):
         run(source)
+    assert run('join(["a", "b"])') == "ab"  # join([]interface{}) is one of the overloads
 
 
 @pytest.mark.parametrize(
