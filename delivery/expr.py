@@ -2,15 +2,20 @@
 
 Argo Server evaluates WorkflowEventBinding selectors and `valueFrom.event` parameters with expr v1.17:
 `expr.Compile(source, expr.Env(env))`, then `expr.Run`. Evaluating the very same strings here lets the simulator and
-the tests see what Argo will see, including its failures. So this module follows expr's own pipeline:
+the tests see what Argo will see, including its failures. So this module follows expr's own pipeline (v1.17.8):
 
-* the lexer and parser (precedence table, the rule that `??` cannot be mixed with other operators, chained `<`);
+* the lexer and parser, for ALL of expr's syntax (precedence table, `??` not mixable with other operators, chained
+  `<`, `;` sequences, `if {} else {}`, `"\\u{1F600}"`, comments, raw and bytes literals, at most 10,000 nodes), so that
+  an invalid expression (InvalidExpression: Argo fails every delivery) is told apart from valid syntax this module does
+  not evaluate (UnsupportedExpression: predicates, map literals, slices, `let`, most builtins: "not simulated");
 * the type checker, because with `expr.Env` some mistakes fail at compile time even on branches never taken;
-* the optimizer's one rewrite that changes results: `x in ["a", "b"]` becomes a map lookup;
-* the VM's runtime helpers (equality, fetch, arithmetic) and the builtins used here, with Go's formatting.
+* the optimizer's rewrites that change results: `x in ["a", "b"]` becomes a map lookup, and constant folding
+  (`x || true` is true without evaluating x, `x && true` is x unchecked, `1 % 0` does not compile);
+* the VM's runtime helpers (equality, fetch, arithmetic) and the builtins used here, with Go's formatting;
+* Go's regexp through RE2 (google-re2), which Go's regexp package was ported from.
 
 Values are what Argo's JSON round trip leaves: None, bool, str, list, dict, float (float64; every JSON number),
-and int (Go int: only from integer literals and what is computed from them).
+int (Go int: only from integer literals and what is computed from them) and _Byte (a uint8, from indexing a string).
 """
 
 from __future__ import annotations
@@ -943,6 +948,12 @@ class _Checker:
                 return _check_call(name, [self.visit(arg) for arg in args])
             case Call(name, args):
                 return self.call_of_variable(name, args)
+            case Unimplemented("a bytes literal"):
+                # expr v1.17.8 syntax; Argo v4.0.6 (the chart's appVersion) is built with expr v1.17.7, whose lexer
+                # reads `b"..."` as the name b followed by a string: "unexpected token".
+                raise InvalidExpression(
+                    'a bytes literal (b"...") needs expr v1.17.8; Argo v4.0.6 embeds expr v1.17.7, which refuses it'
+                )
             case Unimplemented(what, (Str(name), value, body)) if what.startswith("variable declaration"):
                 self.unimplemented.append(what)
                 outer = self.names
@@ -1655,7 +1666,12 @@ _RE2_ERRORS = {
     "invalid named capture group": "invalid named capture",
     "pattern too large - compile failed": "expression too large",
 }
-# The one syntax difference found: RE2 accepts \C (any byte), Go refuses it. Outside \Q...\E, in or out of brackets.
+# The one syntax difference shimmed: RE2 accepts \C (any byte), Go refuses it (outside \Q...\E, in or out of
+# brackets). Differences left as they are: Go refuses regexps nested over 1000 levels deep (ErrNestingDepth) and
+# counts its size limit (ErrLarge) in instructions where RE2 counts bytes (max_mem); the Unicode tables behind \p{...}
+# and (?i) are those of each release (Go 1.25 in Argo v4.0.6, RE2 2025-11 here). Searches are unanchored in both,
+# and which match is found (leftmost-first or longest) cannot change whether there is one. Texts are valid UTF-8 on
+# both sides (expr's literals and Argo's JSON decoding replace invalid bytes with U+FFFD).
 _ESCAPE_OR_QUOTED = re.compile(r"\\Q.*?(?:\\E|\Z)|\\(.)", re.DOTALL)
 
 
@@ -1669,7 +1685,7 @@ def _regexp_error(pattern: str, error: Exception) -> str:
 def _go_regexp(pattern: str) -> Any:
     """regexp.Compile(pattern) for regexp.MatchString (an unanchored search); ExprError where Go refuses it."""
     if any(match.group(1) == "C" for match in _ESCAPE_OR_QUOTED.finditer(pattern)):
-        raise ExprError(f"error parsing regexp: invalid escape sequence: `\\C` in `{pattern}`")
+        raise ExprError("error parsing regexp: invalid escape sequence: `\\C`")
     try:
         return re2.compile(pattern, options=_RE2_OPTIONS)
     except re2.error as error:

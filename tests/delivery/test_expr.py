@@ -15,6 +15,7 @@ from delivery.expr import (
     InvalidExpression,
     Member,
     Str,
+    Unimplemented,
     UnsupportedExpression,
     argo_parameter_value,
     check,
@@ -395,9 +396,6 @@ def test_unknown_names_do_not_compile() -> None:
         ("1..3", "the range operator .."),
         ("2 ** 3", "the power operator **"),
         ('split(payload.ref, "/")', "the builtin split()"),
-        ('b"abc"', "a bytes literal"),
-        ('len(b"abc") + b"abc"[0]', "a bytes literal"),
-        ('first(b"abc")', "a bytes literal"),
         ("(1..3)[0] + 1", "the range operator .."),
         ("-(2 ** 0.5)", "the power operator **"),
         ("$env.payload", "$env"),
@@ -442,6 +440,9 @@ def test_valid_syntax_outside_the_subset_compiles_but_is_not_simulated(source: s
         ("namespace()", "string is not callable"),
         ("1 % 0", "integer divide by zero"),  # folded at compile time
         ("len(upper)", "invalid argument for len"),
+        # Bytes literals are expr v1.17.8 syntax (parsed, see below); Argo v4.0.6 runs expr v1.17.7.
+        ('b"abc"', "Argo v4.0.6 embeds expr v1.17.7"),
+        ('b"\\u0041"', "unable to unescape string"),  # no \u escapes in bytes, even in v1.17.8
     ],
 )
 def test_invalid_expressions_are_compile_errors(source: str, message: str) -> None:
@@ -475,6 +476,11 @@ def test_invalid_expressions_are_compile_errors(source: str, message: str) -> No
 def test_valid_go_syntax(source: str, expected: Any) -> None:
     assert run(source) == expected
     assert type(run(source)) is type(expected)
+
+
+def test_bytes_literals_parse_like_expr_v1_17_8() -> None:
+    assert parse('b"a\\xff\\101"') == Unimplemented("a bytes literal", (), "bytes")
+    assert parse("b") == Ident("b")
 
 
 def test_parse_builds_the_tree_expr_builds() -> None:
