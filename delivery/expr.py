@@ -1811,7 +1811,7 @@ class Environment:
 
 def environment(env: Mapping[str, Any]) -> Environment:
     """Prepare `env` (payload, metadata, discriminator, namespace) the way Argo does before it compiles."""
-    values = _jsonify(env)
+    values = _deep(_jsonify, env)
     return Environment(values, tuple(sorted((name, _nature_of(value)) for name, value in values.items())))
 
 

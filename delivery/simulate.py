@@ -159,6 +159,8 @@ def run(options: argparse.Namespace, project_root: Path, stdin: TextIO) -> Simul
         payload = json.loads(body)
     except (UnicodeDecodeError, ValueError) as error:
         raise BadInput(f"payload is not JSON: {error}") from None
+    except RecursionError:
+        raise BadInput("payload nests too deeply to be read here (GitHub's payloads nest a few levels)") from None
     if not isinstance(payload, dict):
         raise BadInput(f"payload is not a JSON object (GitHub always sends one), it is a {type(payload).__name__}")
     if problem:

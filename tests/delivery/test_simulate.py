@@ -182,6 +182,7 @@ def test_bad_input_exits_2(arguments: list[str], message: str, capsys: pytest.Ca
         (b"{not json", "error: payload is not JSON"),
         (b"[1, 2]", "error: payload is not a JSON object (GitHub always sends one), it is a list"),
         (b"\xff\xfe", "error: payload is not JSON"),
+        (b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}", "error: payload nests too deeply to be read here"),
     ],
 )
 def test_bad_payloads_exit_2(tmp_path: Path, content: bytes, message: str, capsys: pytest.CaptureFixture[str]) -> None:
