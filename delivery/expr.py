@@ -825,7 +825,7 @@ _GO_TYPES = {
     "array": "[]interface {}",
     "map": "map[string]interface {}",
     "bytes": "[]uint8",
-    "func": "func",
+    "func": "func(...)",
 }
 
 
@@ -977,14 +977,16 @@ class _Checker:
         raise TypeError(f"not an expression node: {type(node).__name__}")
 
     def ident(self, name: str) -> _Nature:
-        """Variables first, then builtins: `upper` alone is a function value in expr, not an unknown name."""
+        """Variables first, then builtins: `upper` alone has a function's type in expr's checker, not an unknown name.
+
+        (Its value at run time is nil: the compiler loads every name from the environment map, OpLoadFast.)
+        """
         if name == "$env":
             self.unimplemented.append("$env")
             return _UNKNOWN
         if name in self.names:
             return self.names[name]
         if name in _BUILTIN_NAMES:
-            self.unimplemented.append(f"the builtin {name} used as a value")
             return _Nature("func")
         raise InvalidExpression(f"unknown name {name}")
 
@@ -1609,7 +1611,7 @@ def _eval(node: Node, env: Mapping[str, Any]) -> Any:
         case Array(items):
             return [_eval(item, env) for item in items]
         case Ident(name):
-            return env[name]
+            return env.get(name)  # a builtin's name (the checker let it through) is missing from the map: nil
         case Chain(inner):
             try:
                 return _eval(inner, env)

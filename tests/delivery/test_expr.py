@@ -399,8 +399,6 @@ def test_unknown_names_do_not_compile() -> None:
         ("(1..3)[0] + 1", "the range operator .."),
         ("-(2 ** 0.5)", "the power operator **"),
         ("$env.payload", "$env"),
-        # A builtin's name alone is a function value in expr (env first, then builtins): no unknown name.
-        ("upper ?? false", "the builtin upper used as a value"),
     ],
 )
 def test_valid_syntax_outside_the_subset_compiles_but_is_not_simulated(source: str, what: str) -> None:
@@ -440,6 +438,7 @@ def test_valid_syntax_outside_the_subset_compiles_but_is_not_simulated(source: s
         ("namespace()", "string is not callable"),
         ("1 % 0", "integer divide by zero"),  # folded at compile time
         ("len(upper)", "invalid argument for len"),
+        ("upper.x", "has no field x"),
         # Bytes literals are expr v1.17.8 syntax (parsed, see below); Argo v4.0.6 runs expr v1.17.7.
         ('b"abc"', "Argo v4.0.6 embeds expr v1.17.7"),
         ('b"\\u0041"', "unable to unescape string"),  # no \u escapes in bytes, even in v1.17.8
@@ -471,6 +470,11 @@ def test_invalid_expressions_are_compile_errors(source: str, message: str) -> No
         ("/* a\ncomment */ payload.count", 42.0),
         ("`raw \\n ``quoted```", "raw \\n `quoted`"),
         ("0x1F + 0o17 + 0b11 + 1_000", 1049),
+        # A builtin's name alone type-checks as a function (env first, then builtins): no unknown name. Run, it is
+        # loaded from the environment map like any name (OpLoadFast), where it is missing: nil.
+        ("upper ?? false", False),
+        ("string(upper)", "<nil>"),
+        ("trim == nil ? 'nil' : 'func'", "nil"),
     ],
 )
 def test_valid_go_syntax(source: str, expected: Any) -> None:
