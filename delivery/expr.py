@@ -1792,6 +1792,8 @@ def _deep(function: Callable[..., _T], *args: Any) -> _T:
             worker = threading.Thread(target=run, name="expr-deep-recursion")
             worker.start()
             worker.join()
+        except RuntimeError:  # no thread with that stack can start here (a small address-space limit)
+            outcome.append((False, RecursionError()))
         finally:
             threading.stack_size(size)
             sys.setrecursionlimit(limit)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from delivery import expr
 from delivery.expr import (
     Binary,
     Chain,
@@ -742,3 +743,11 @@ def test_deep_nesting_beyond_exprs_node_limit_is_a_compile_error_not_a_traceback
         check(" ?? ".join(["payload.missing"] * 3000))
     result = argo_parameter_value(run("[" * 1500 + "]" * 1500))  # a deep result is formatted without a traceback
     assert result == "[" * 1500 + "]" * 1500
+
+
+def test_nesting_beyond_the_simulators_room_is_not_simulated_never_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(expr, "_DEEP_RECURSION_LIMIT", 2000)
+    source = "(" * 4000 + "payload.flag" + ")" * 4000
+    with pytest.raises(UnsupportedExpression, match="nests too deeply for this simulator"):
+        run(source)
+    assert expression_compile_error(source) is None  # Go's parser takes it: the config does too
