@@ -108,7 +108,7 @@ def simulate_pipeline(pipeline: Pipeline, env: Environment) -> PipelineResult:
             result.parameters[name] = argo_parameter_value(evaluate(expression, env))
         except UnsupportedExpression as error:
             result.parameters[name] = None
-            result.notes.append(f"parameter {name}: cannot be simulated ({error}); Argo evaluates it for real")
+            result.notes.append(f"parameter {name}: not simulated: {error}; Argo evaluates it for real")
         except ExprError as error:
             result.parameters[name] = None
             result.fires = False
@@ -162,6 +162,8 @@ def run(options: argparse.Namespace, project_root: Path, stdin: TextIO) -> Simul
         payload = json.loads(body)
     except (UnicodeDecodeError, ValueError) as error:
         raise BadInput(f"payload is not JSON: {error}") from None
+    except RecursionError:
+        raise BadInput("payload nests too deeply to be read here (GitHub's payloads nest a few levels)") from None
     if not isinstance(payload, dict):
         raise BadInput(f"payload is not a JSON object (GitHub always sends one), it is a {type(payload).__name__}")
     refused = catalogue().delivery_refusal(event, payload)

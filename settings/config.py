@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from delivery.expr import expression_compile_error
 from delivery.github_events import BRANCH_SOURCES, EVENTS_WITHOUT_ACTION, EVENTS_WITHOUT_REPOSITORY, catalogue
 from settings.github_access import (
     GitHubAccess,
@@ -531,10 +532,12 @@ def _parse_parameters(value: Any, key: str, problems: _Problems) -> dict[str, Pa
                     f"{source!r} is not a payload path: dot-separated field names, e.g. repository.clone_url",
                 )
         elif isinstance(source, dict) and set(source) == {"expression"} and isinstance(source["expression"], str):
-            if source["expression"].strip():
-                parameters[name] = RawExpression(source["expression"])
-            else:
+            if not source["expression"].strip():
                 problems.add(item, "expression must not be empty")
+            elif compile_error := expression_compile_error(source["expression"]):
+                problems.add(item, f"Argo (expr v1.17) cannot compile this expression: {compile_error}")
+            else:
+                parameters[name] = RawExpression(source["expression"])
         else:
             problems.add(item, "must be a payload path string or {expression: '<Argo expression>'}")
     return parameters

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
+from delivery import expr
 from delivery.expr import (
     Binary,
     Chain,
     ExprError,
     Ident,
+    InvalidExpression,
     Member,
     Str,
+    Unimplemented,
     UnsupportedExpression,
     argo_parameter_value,
+    check,
     evaluate,
+    expression_compile_error,
     parse,
     quote,
 )
@@ -83,10 +89,14 @@ def test_precedence_and_associativity(source: str, expected: Any) -> None:
 
 def test_coalesce_cannot_be_mixed_with_another_operator_to_its_right() -> None:
     # expr v1.17 refuses to compile `a ?? b == c` (it is not `(a ?? b) == c`); the parentheses are required.
-    with pytest.raises(UnsupportedExpression, match=r"coalesce expressions \(\?\?\) cannot be mixed"):
+    with pytest.raises(InvalidExpression, match=r"coalesce expressions \(\?\?\) cannot be mixed"):
         run('payload?.missing ?? "" == ""')
-    with pytest.raises(UnsupportedExpression, match="cannot be mixed"):
+    with pytest.raises(InvalidExpression, match="cannot be mixed"):
         run("payload?.missing ?? false || true")
+    assert expression_compile_error('payload?.after ?? "" == ""') == (
+        "Operator (==) and coalesce expressions (??) cannot be mixed. Wrap either by parentheses. "
+        'at 1:22 in \'payload?.after ?? "" == ""\''
+    )
     assert run('(payload?.missing ?? "") == ""') is True
 
 
@@ -179,14 +189,65 @@ def test_string_operators(source: str, expected: bool) -> None:
 
 
 def test_regexp_failures() -> None:
-    with pytest.raises(ExprError, match="missing closing"):
+    # A constant pattern is compiled by expr.Compile: refused at compile time, in Go's words.
+    with pytest.raises(InvalidExpression, match=r"^error parsing regexp: missing closing \): `\(`$"):
         run('"a" matches "("')
-    with pytest.raises(ExprError, match="invalid escape"):
+    with pytest.raises(InvalidExpression, match=r"invalid escape sequence: `\\1`"):
         run('"aa" matches "(a)\\\\1"')  # Go has no backreferences
-    with pytest.raises(ExprError, match="missing closing"):
-        run('payload.ref matches payload.ref + "("')  # a pattern computed at run time fails at run time
-    with pytest.raises(UnsupportedExpression, match="Unicode class"):
-        run('"a" matches "\\\\pL"')
+    with pytest.raises(InvalidExpression, match="invalid nested repetition operator"):
+        run('"a" matches "a**"')
+    with pytest.raises(InvalidExpression, match="invalid repeat count"):
+        run('"a" matches "(?:a{100}){11}"')
+    with pytest.raises(InvalidExpression, match="invalid or unsupported Perl syntax"):
+        run('"a" matches "(?x)a"')  # neither has the extended flag
+    # RE2 takes \C (any byte); Go refuses it: the one syntax shim. Inside \Q...\E it is literal text for both.
+    with pytest.raises(InvalidExpression, match=r"invalid escape sequence: `\\C`"):
+        run('"a" matches "a\\\\C"')
+    assert run('"a\\\\C" matches "\\\\Qa\\\\C\\\\E"') is True
+    # The compiler compiles a pattern that folding made constant, too: a compile error as well.
+    with pytest.raises(InvalidExpression, match="missing closing"):
+        run('"a" matches ("(" + "")')
+    # A pattern computed at run time fails at run time (HTTP 500), which is no compile error.
+    with pytest.raises(ExprError, match="missing closing") as raised:
+        run('payload.ref matches payload.ref + "("')
+    assert not isinstance(raised.value, InvalidExpression)
+    assert expression_compile_error('payload.ref matches payload.ref + "("') is None
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern", "expected"),
+    [
+        # Patterns the hand-written translator refused (valid Go): Unicode classes, POSIX classes, Perl classes
+        # inside brackets, duplicate group names (Go allows them), `(?<name>...)`, large Unicode repeats.
+        ("\u03b1\u03b2\u03b3", "^\\p{Greek}+$", True),
+        ("abc", "\\p{Greek}", False),
+        ("\u00e9", "^\\pL$", True),
+        ("1", "\\PL", True),
+        ("\u00c9", "[\\p{Lu}]", True),
+        ("x", "[[:alpha:]]", True),
+        ("\u00e9", "[[:alpha:]]", False),  # POSIX classes are ASCII
+        ("x1", "^[[:^digit:]][[:digit:]]$", True),
+        ("a", "[\\D]", True),
+        ("1", "[^\\S]", False),
+        ("ab", "(?P<n>a)(?P<n>b)", True),
+        ("x", "(?<name>x)", True),
+        ("\u00e9" * 700, "^\\pL{700}$", True),  # beyond RE2's default memory budget, not beyond Go's
+        # Go's semantics, kept: `$` only at the very end, ASCII \d \w \s \b, `{,n}` literal, flags mid-pattern.
+        ("main\n", "^main$", False),
+        ("\u0663", "\\d", False),
+        ("\u00e9", "\\w", False),
+        ("\u00a0", "\\s", False),
+        ("\u00e9", "\\b", False),
+        ("ab", "a{,1}b", False),
+        ("xMAIN", "x(?i)main", True),
+        ("XMAIN", "x(?i)main", False),
+        ("a\nb", "a.b", False),
+        ("a\nb", "(?s)a.b", True),
+        ("\u212a", "(?i)k", True),  # the Kelvin sign folds to k, as in Go's simple folding
+    ],
+)
+def test_go_regexp_syntax_and_semantics(text: str, pattern: str, expected: bool) -> None:
+    assert evaluate(f"{quote(text)} matches {quote(pattern)}", {}) is expected
 
 
 @pytest.mark.parametrize(
@@ -213,7 +274,7 @@ def test_type_errors_at_compile_time(source: str) -> None:
 @pytest.mark.parametrize(
     "source",
     [
-        "payload.ref && true",
+        "payload.ref && payload.flag",
         "!payload.ref",
         "payload.ref ? 1 : 2",
         'payload.count + "a"',
@@ -315,34 +376,116 @@ def test_expressions_this_program_generates() -> None:
 
 
 def test_unknown_names_do_not_compile() -> None:
-    with pytest.raises(ExprError, match="unknown name body"):
+    with pytest.raises(InvalidExpression, match="unknown name body"):
         run("body.x")
+    with pytest.raises(InvalidExpression, match="unknown name sha256"):  # not a builtin: a call of a variable
+        run("sha256(payload.ref)")
+    with pytest.raises(InvalidExpression, match=r"map\[string\]interface \{\} is not callable"):
+        run("payload()")
 
 
 @pytest.mark.parametrize(
     ("source", "what"),
     [
-        ("payload.ref | lower()", "pipe"),
-        ("sha256(payload.ref)", "function sha256"),
-        ("filter(payload.list, # > 1)", "predicate"),
-        ('{"a": 1}', "map literal"),
-        ("payload.list[0:1]", "slice"),
-        ("let x = 1; x", "let"),
-        ("payload.ref.trim()", "method call"),
-        ("1..3", "range"),
-        ("2 ** 3", "power"),
-        ("0x1F", "hexadecimal"),
-        ("payload.x // note", "comment"),
-        ("1 +", "unexpected end"),
-        ("(1", "unexpected end"),
-        ("1 2", "unexpected token"),
-        ('"a\\\'b"', "invalid char escape"),  # only the literal's own quote can be escaped
-        ('"abc', "not terminated"),
+        ("filter(payload.list, # > 1)", "the predicate builtin filter()"),
+        ("map(payload.list, .a)", "the predicate builtin map()"),
+        ('{"a": 1}', "a map literal"),
+        ("payload.list[0:1]", "a slice"),
+        ("payload.list[:1]", "a slice"),
+        ("let x = 1; x", "variable declaration (let x)"),
+        ("payload.ref.trim()", "the method call .trim()"),
+        ("1..3", "the range operator .."),
+        ("2 ** 3", "the power operator **"),
+        ('split(payload.ref, "/")', "the builtin split()"),
+        ("(1..3)[0] + 1", "the range operator .."),
+        ("-(2 ** 0.5)", "the power operator **"),
+        ("$env.payload", "$env"),
     ],
 )
-def test_unsupported_or_invalid_syntax(source: str, what: str) -> None:
-    with pytest.raises(UnsupportedExpression, match=what):
-        parse(source)
+def test_valid_syntax_outside_the_subset_compiles_but_is_not_simulated(source: str, what: str) -> None:
+    assert expression_compile_error(source) is None  # Argo compiles it: the config accepts it
+    with pytest.raises(UnsupportedExpression, match=re.escape(what)):
+        run(source)
+    with pytest.raises(UnsupportedExpression, match="outside the subset this simulator evaluates"):
+        check(source)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("1 +", "unexpected end of expression"),
+        ("(1", "unexpected end of expression"),
+        ("1 2", "unexpected token '2'"),
+        ('"a\\\'b"', "invalid char escape"),  # only the literal's own quote can be escaped
+        ('"abc', "literal not terminated"),
+        ('"\\u{110000}"', "unable to unescape string"),
+        ('"\\u{}"', "invalid char escape"),
+        ("/* open", "unclosed comment"),
+        ("# > 1", "unexpected token '#'"),  # a pointer outside a predicate
+        ("filter(payload.list)", "expected at least 2 arguments"),
+        ("filter(payload.list, # > 1; true)", "wrap predicate with brackets"),
+        ("let x = 1 x", "unexpected token 'x'"),
+        ("if true { 1 }", "unexpected end of expression"),  # `else` is required
+        ("9223372036854775808", "invalid integer literal"),
+        ("0x8000000000000000", "invalid hex literal"),
+        ("1e999", "invalid float literal"),
+        ("0xg", "bad number syntax"),
+        ("payload.x ?? 1 + 2", "cannot be mixed"),
+        # Filter/map/let bodies are type-checked like everything else: what Go refuses is refused here too.
+        ("filter(payload.list, # > nope)", "unknown name nope"),
+        ("let x = 1; x + y", "unknown name y"),
+        ("namespace.trim()", "type string has no method trim"),
+        ("$env.nope", "unknown name nope"),
+        ("namespace()", "string is not callable"),
+        ("1 % 0", "integer divide by zero"),  # folded at compile time
+        ("len(upper)", "invalid argument for len"),
+        ("upper.x", "has no field x"),
+        # Bytes literals are expr v1.17.8 syntax (parsed, see below); Argo v4.0.6 runs expr v1.17.7.
+        ('b"abc"', "Argo v4.0.6 embeds expr v1.17.7"),
+        ('b"\\u0041"', "unable to unescape string"),  # no \u escapes in bytes, even in v1.17.8
+    ],
+)
+def test_invalid_expressions_are_compile_errors(source: str, message: str) -> None:
+    with pytest.raises(InvalidExpression, match=re.escape(message)):
+        check(source)
+    compile_error = expression_compile_error(source)
+    assert compile_error is not None and message in compile_error
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # Valid Go syntax the parser used to refuse.
+        ('"\\u{1F600}"', "\U0001f600"),
+        ('"\\u{41}\\u{e9}"', "A\u00e9"),
+        ("1;", 1),
+        ("1; 2", 2),
+        ('payload.ref; "x";', "x"),
+        ("if payload.flag { 1 } else { 2 }", 1),
+        ("if !payload.flag { 1 } else if payload.count > 40 { 3 } else { 2 }", 3),
+        ("if true { 1; 2 } else { 3 }", 2),
+        # Syntax that is now evaluated: pipes are calls, comments, raw strings, hex/octal/binary literals.
+        ("payload.ref | lower()", "refs/heads/main"),
+        ('payload.ref | trim("/refs")', "heads/main"),
+        ("payload.ref // a comment", "refs/heads/main"),
+        ("/* a\ncomment */ payload.count", 42.0),
+        ("`raw \\n ``quoted```", "raw \\n `quoted`"),
+        ("0x1F + 0o17 + 0b11 + 1_000", 1049),
+        # A builtin's name alone type-checks as a function (env first, then builtins): no unknown name. Run, it is
+        # loaded from the environment map like any name (OpLoadFast), where it is missing: nil.
+        ("upper ?? false", False),
+        ("string(upper)", "<nil>"),
+        ("trim == nil ? 'nil' : 'func'", "nil"),
+    ],
+)
+def test_valid_go_syntax(source: str, expected: Any) -> None:
+    assert run(source) == expected
+    assert type(run(source)) is type(expected)
+
+
+def test_bytes_literals_parse_like_expr_v1_17_8() -> None:
+    assert parse('b"a\\xff\\101"') == Unimplemented("a bytes literal", (), "bytes")
+    assert parse("b") == Ident("b")
 
 
 def test_parse_builds_the_tree_expr_builds() -> None:
@@ -429,3 +572,182 @@ def test_environment_is_read_after_a_json_round_trip() -> None:
     assert evaluate("payload", {"payload": ({"a": (1, 2)},)}) == [{"a": [1.0, 2.0]}]
     with pytest.raises(ExprError, match="unsupported value: NaN"):
         evaluate("payload", {"payload": float("nan")})
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # optimizer/fold.go: `x || true` and `x && false` are constants, x is never evaluated (here it would fail).
+        ("payload.missing.x || true", True),
+        ("payload.missing.x && false", False),
+        ("true || payload.missing.x", True),
+        ("false && payload.missing.x", False),
+        ("(payload.missing.x || true) && payload.flag", True),  # folds bottom-up: `true && y` is y
+        # `x && true` and `x || false` are x itself, returned without the bool check the VM would make.
+        ("payload.ref && true", "refs/heads/main"),
+        ("payload.ref || false", "refs/heads/main"),
+        ("payload.count && true", 42.0),
+        # Ternaries are not folded: the condition is still checked at run time.
+        ("true ? 1 : payload.missing.x", 1),
+        ("-(-9223372036854775807 - 1)", -9223372036854775808),  # constant ints wrap like run-time ones
+    ],
+)
+def test_compile_time_folding(source: str, expected: Any) -> None:
+    assert run(source) == expected
+    assert type(run(source)) is type(expected)
+
+
+def test_folding_keeps_type_errors_and_run_time_failures() -> None:
+    with pytest.raises(InvalidExpression, match="mismatched types int and bool"):
+        run("1 && true")  # the checker runs before the optimizer
+    with pytest.raises(ExprError, match="cannot fetch x from <nil>"):
+        run("payload.missing.x || payload.flag")  # no constant operand: evaluated
+    with pytest.raises(ExprError, match="interface conversion"):
+        run("payload.ref && payload.flag")
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # Go's float64-to-int conversion on amd64: NaN, infinities and out-of-range values give math.MinInt64.
+        ("int(payload.huge)", -9223372036854775808),
+        ("int(-payload.huge)", -9223372036854775808),
+        ("int(1 / 0)", -9223372036854775808),
+        ("int(0 / 0)", -9223372036854775808),
+        ("int(9223372036854775807.0)", -9223372036854775808),  # 2**63 as a float64: out of range
+        ("int(-9223372036854775808.0)", -9223372036854775808),
+        ("int(9.2e18)", 9200000000000000000),
+        ("int(-2.9)", -2),
+        ("int('-9223372036854775808')", -9223372036854775808),
+        ("int('+42')", 42),
+        ("int(payload.text)", 1),
+    ],
+)
+def test_int_conversions(source: str, expected: int) -> None:
+    env = {**ENV, "payload": {**ENV["payload"], "huge": 1e300}}
+    assert run(source, env) == expected
+    assert type(run(source, env)) is int
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("int('9223372036854775808')", "invalid operation: int(9223372036854775808)"),  # Atoi: out of range
+        ("int('99999999999999999999')", "invalid operation: int(99999999999999999999)"),
+        ("int('1.5')", "invalid operation: int(1.5)"),
+        ("int(' 1')", "invalid operation: int( 1)"),
+        ("int(payload.missing)", "reflect: call of reflect.Value.Type on zero Value"),
+        ("int(payload.flag)", "invalid operation: int(bool)"),
+    ],
+)
+def test_int_failures(source: str, message: str) -> None:
+    with pytest.raises(ExprError, match=re.escape(message)):
+        run(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'trim("  x ", payload.missing)',  # a nil cutset is not "no cutset": strings.Trim's assertion panics
+        "trim(payload.missing)",
+        "upper(payload.missing)",
+        "lower(payload.missing)",
+        'join(["a", "b"], payload.missing)',
+        "join([payload.missing])",
+    ],
+)
+def test_string_builtins_with_a_nil_argument_fail_at_run_time(source: str) -> None:
+    with pytest.raises(ExprError, match=r"^interface conversion: interface \{\} is nil, not string$"):
+        run(source)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ('trim("x", nil)', "cannot use nil as argument (type string) to call trim"),
+        ("upper(nil)", "cannot use nil as argument (type string) to call upper"),
+        ("upper(1)", "cannot use int as argument (type string) to call upper"),
+        ("upper()", "not enough arguments to call upper"),
+        # checkFunction tries every overload of builtin.go's Types and reports the last one's error.
+        ("trim(1)", "not enough arguments to call trim"),  # trim(s) failed, then trim(s, cutset)
+        ('join(["a"], nil)', "too many arguments to call join"),  # the last overload is join([]string)
+        ("join(1)", "cannot use int as argument (type []string) to call join"),
+        ("len(nil)", "invalid argument for len (type <nil>)"),
+        ("int(1, 2)", "invalid number of arguments (expected 1, got 2)"),
+        ("first(1)", "cannot get first element from int"),
+    ],
+)
+def test_builtin_arguments_are_checked_like_go(source: str, message: str) -> None:
+    with pytest.raises(InvalidExpression, match=f"^{re.escape(message)}$"):
+        run(source)
+    assert run('join(["a", "b"])') == "ab"  # join([]interface{}) is one of the overloads
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("payload.ref[0]", 114),  # "r"
+        ("payload.ref[-1]", 110),  # "n"
+        ("payload.ref[0] == 114", True),
+        ("payload.ref[0] == 114.0", True),
+        ("payload.ref[0] + 1", 115),  # uint8 with int: an int
+        ("payload.ref[0] + payload.ref[0]", 228),  # uint8 with uint8: an int too, no 8-bit wrap
+        ("payload.ref[0] * 1.5", 171.0),
+        ("payload.ref[0] % 5", 4),
+        ("payload.ref[0] / 2", 57.0),
+        ("-payload.ref[0]", 142),  # but negation stays a uint8 and wraps: 256 - 114
+        ("string(payload.ref[0])", "114"),
+        ("payload.ref[0] in [114]", True),
+        ("payload.list[payload.text[0] - 49]", 1.0),  # "1" is 49
+        ("payload.accent[1] == 169", True),  # the bytes of the UTF-8 text: "\u00e9" is C3 A9
+    ],
+)
+def test_indexing_a_string_yields_a_byte(source: str, expected: Any) -> None:
+    env = {**ENV, "payload": {**ENV["payload"], "accent": "\u00e9"}}
+    assert run(source, env) == expected
+    assert type(run(source, env)) is type(expected) or type(expected) is int
+    assert argo_parameter_value(run("payload.ref[0]", env)) == "114"
+
+
+def test_a_byte_keeps_its_type_in_failures() -> None:
+    with pytest.raises(ExprError, match=r"invalid operation: uint8 \+ string"):
+        run('payload.ref[0] + "x"')
+    with pytest.raises(ExprError, match=r"interface \{\} is uint8, not bool"):
+        run("!payload.ref[0]")
+    with pytest.raises(InvalidExpression, match=r"type string\[int\] is undefined"):
+        run('"abc"[0]')  # a string known at compile time cannot be indexed at all
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("(" * 5000 + "payload.count" + ")" * 5000, 42.0),  # brackets create no nodes: no limit in expr
+        (" + ".join(["1"] * 5000), 5000),  # 9,999 nodes: just under expr's limit
+        (" && ".join(["payload.flag"] * 1500), True),
+        ("payload" + "?.a" * 1500 + ' ?? "none"', "none"),
+        (" ?? ".join(["payload.missing"] * 1500) + " ?? 1", 1),
+        ("-" * 1500 + "1", 1),
+        ("len(" + "[" * 1500 + "]" * 1500 + ")", 1),
+        ("!" * 1501 + "true", False),
+        ("true ? " * 1500 + "1" + " : 2" * 1500, 1),
+    ],
+)
+def test_deep_nesting_evaluates_like_go(source: str, expected: Any) -> None:
+    assert run(source) == expected
+
+
+def test_deep_nesting_beyond_exprs_node_limit_is_a_compile_error_not_a_traceback() -> None:
+    with pytest.raises(InvalidExpression, match="exceeds maximum allowed nodes"):
+        run(" + ".join(["1"] * 5001))
+    with pytest.raises(InvalidExpression, match="exceeds maximum allowed nodes"):
+        check(" ?? ".join(["payload.missing"] * 3000))
+    result = argo_parameter_value(run("[" * 1500 + "]" * 1500))  # a deep result is formatted without a traceback
+    assert result == "[" * 1500 + "]" * 1500
+
+
+def test_nesting_beyond_the_simulators_room_is_not_simulated_never_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(expr, "_DEEP_RECURSION_LIMIT", 2000)
+    source = "(" * 4000 + "payload.flag" + ")" * 4000
+    with pytest.raises(UnsupportedExpression, match="nests too deeply for this simulator"):
+        run(source)
+    assert expression_compile_error(source) is None  # Go's parser takes it: the config does too

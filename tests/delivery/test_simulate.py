@@ -18,7 +18,7 @@ from delivery.github_events import catalogue
 from delivery.simulate import delivery_environment, main, simulate
 from delivery.triggers import compile_trigger
 from settings.config import parse_settings
-from tests.harness import FIXTURES, PROJECT_ROOT, dev_config
+from tests.harness import FIXTURES, PROJECT_ROOT, dev_config, stack_config
 
 DELIVERY = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
 PAYLOADS = FIXTURES / "payloads"
@@ -182,6 +182,7 @@ def test_bad_input_exits_2(arguments: list[str], message: str, capsys: pytest.Ca
         (b"{not json", "error: payload is not JSON"),
         (b"[1, 2]", "error: payload is not a JSON object (GitHub always sends one), it is a list"),
         (b"\xff\xfe", "error: payload is not JSON"),
+        (b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}", "error: payload nests too deeply to be read here"),
     ],
 )
 def test_bad_payloads_exit_2(tmp_path: Path, content: bytes, message: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -210,6 +211,34 @@ def test_oversized_payload_is_refused_not_simulated(tmp_path: Path, capsys: pyte
         f"  Argo Server would refuse this delivery: the payload is {path.stat().st_size} bytes, over Argo Server's "
         "limit of 2097152 bytes (2 MiB)\n"
     )
+
+
+def test_raw_expressions_outside_the_subset_are_reported_not_simulated() -> None:
+    settings = parse_settings(
+        stack_config(
+            pipelines=[
+                {
+                    "name": "hello",
+                    "template": "workflows/hello-world.yaml",
+                    "events": ["push"],
+                    "parameters": {
+                        "repository": {"expression": 'split(payload.repository.full_name, "/")[1]'},
+                        "event": {"expression": "payload.ref | upper()"},
+                    },
+                }
+            ]
+        ),
+        PROJECT_ROOT,
+    )
+    payload = json.loads((PAYLOADS / "push-branch.json").read_text())
+    (result,) = simulate(settings, "dev", "push", payload, DELIVERY).pipelines
+    assert result.fires
+    assert result.parameters["repository"] is None
+    assert result.parameters["event"] == "REFS/HEADS/MASTER"  # a pipe is a call: evaluated
+    assert result.notes == [
+        "parameter repository: not simulated: 'split(payload.repository.full_name, \"/\")[1]' is valid expr but "
+        "uses the builtin split(): outside the subset this simulator evaluates; Argo evaluates it for real"
+    ]
 
 
 def test_events_argo_refuses_are_reported_as_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -357,6 +357,49 @@ def test_parameter_problems() -> None:
     ]
 
 
+def test_raw_expressions_argo_cannot_compile_are_refused_at_preview() -> None:
+    found = problems(
+        pipelines=[
+            pipeline(
+                template=SCAN,
+                parameters={
+                    "git_url": {"expression": 'payload?.after ?? "" == ""'},
+                    "git_ref": {"expression": "body.ref"},
+                    "head_commit": {"expression": 'payload.after matches "("'},
+                    "repository": {"expression": "payload.repository.name +"},
+                },
+            )
+        ]
+    )
+    assert found == [
+        "argo-github-webhooks:pipelines[0].parameters.git_url: Argo (expr v1.17) cannot compile this expression: "
+        "Operator (==) and coalesce expressions (??) cannot be mixed. Wrap either by parentheses. at 1:22 in "
+        '\'payload?.after ?? "" == ""\'',
+        "argo-github-webhooks:pipelines[0].parameters.git_ref: Argo (expr v1.17) cannot compile this expression: "
+        "unknown name body",
+        "argo-github-webhooks:pipelines[0].parameters.head_commit: Argo (expr v1.17) cannot compile this "
+        "expression: error parsing regexp: missing closing ): `(`",
+        "argo-github-webhooks:pipelines[0].parameters.repository: Argo (expr v1.17) cannot compile this "
+        "expression: unexpected end of expression at 1:26 in 'payload.repository.name +'",
+    ]
+
+
+def test_raw_expressions_outside_the_simulated_subset_are_accepted() -> None:
+    settings = parse(
+        pipelines=[
+            pipeline(
+                template=SCAN,
+                parameters={
+                    "git_url": {"expression": 'split(payload.repository.full_name, "/")[0]'},
+                    "repository": {"expression": 'filter(payload.commits ?? [], .distinct) | map(.id) | join(",")'},
+                },
+            )
+        ]
+    )
+    (scan,) = settings.pipelines
+    assert scan.parameters["git_url"] == RawExpression('split(payload.repository.full_name, "/")[0]')
+
+
 TEMPLATE_WITH_INPUTS = """
 apiVersion: argoproj.io/v1alpha1
 kind: WorkflowTemplate
