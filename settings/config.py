@@ -14,7 +14,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from delivery.github_events import BRANCH_SOURCES, EVENTS_WITHOUT_ACTION, EVENTS_WITHOUT_REPOSITORY, catalogue
+from delivery.github_events import (
+    BRANCH_SOURCES,
+    EVENTS_WITHOUT_ACTION,
+    EVENTS_WITHOUT_REPOSITORY,
+    PULL_REQUEST_EVENTS,
+    catalogue,
+)
+from settings.injection import injection_problems
+from settings.security import (
+    DEFAULT_PARALLELISM,
+    DEFAULT_POD_SECURITY,
+    NetworkPolicySettings,
+    UiIngress,
+    parse_network_policy,
+    parse_parallelism,
+    parse_pod_security,
+    parse_source_ranges,
+    parse_ui,
+)
 from settings.templates import TemplateError, WorkflowTemplateFile, load_template
 
 PROJECT = "argo-github-webhooks"
@@ -46,9 +64,13 @@ _TOP_LEVEL_KEYS = (
     "organizations",
     "webhookSecretVersion",
     "pipelines",
+    "ui",
+    "parallelism",
+    "podSecurity",
+    "networkPolicy",
 )
-_INGRESS_KEYS = ("className", "annotations", "tlsSecretName", "path")
-_PIPELINE_KEYS = ("name", "template", "events", "branches", "actions", "repositories", "parameters")
+_INGRESS_KEYS = ("className", "annotations", "tlsSecretName", "path", "sourceRanges")
+_PIPELINE_KEYS = ("name", "template", "events", "branches", "actions", "repositories", "parameters", "forks")
 
 
 class ConfigError(ValueError):
@@ -67,6 +89,7 @@ class Ingress:
     annotations: Mapping[str, str] = field(default_factory=dict)
     tls_secret_name: str = f"{RELEASE_NAME}-server-tls"
     path: str = "/"
+    source_ranges: tuple[str, ...] = ()  # client CIDRs admitted to the events ingress; () admits any
 
 
 @dataclass(frozen=True)
@@ -97,6 +120,7 @@ class Pipeline:
     actions: tuple[str, ...] = ()
     repositories: tuple[str, ...] = ()
     parameters: Mapping[str, ParameterSource] = field(default_factory=dict)
+    forks: bool = False  # pull requests whose head repository is not the base repository start it too
 
     @property
     def well_known_parameters(self) -> tuple[str, ...]:
@@ -116,6 +140,10 @@ class StackSettings:
     ingress: Ingress = field(default_factory=Ingress)
     helm_values: Mapping[str, Any] = field(default_factory=dict)
     webhook_secret_version: int = 1
+    ui: UiIngress | None = None
+    parallelism: int = DEFAULT_PARALLELISM
+    pod_security: str = DEFAULT_POD_SECURITY
+    network_policy: NetworkPolicySettings = field(default_factory=NetworkPolicySettings)
 
     @property
     def argo_server_url(self) -> str:
@@ -169,6 +197,12 @@ def parse_settings(raw: Mapping[str, str], project_root: Path) -> StackSettings:
     organizations = _parse_organizations(values.get("organizations"), problems)
     secret_version = _parse_secret_version(values.get("webhookSecretVersion", 1), problems)
     pipelines = _parse_pipelines(values.get("pipelines"), project_root, problems)
+    ui = parse_ui(values.get("ui"), _key("ui"), host, problems.add)
+    parallelism = parse_parallelism(values.get("parallelism", DEFAULT_PARALLELISM), _key("parallelism"), problems.add)
+    pod_security = parse_pod_security(
+        values.get("podSecurity", DEFAULT_POD_SECURITY), _key("podSecurity"), problems.add
+    )
+    network_policy = parse_network_policy(values.get("networkPolicy", {}), _key("networkPolicy"), problems.add)
 
     if problems.items:
         raise ConfigError(problems.items)
@@ -182,6 +216,10 @@ def parse_settings(raw: Mapping[str, str], project_root: Path) -> StackSettings:
         ingress=ingress,
         helm_values=helm_values,
         webhook_secret_version=secret_version,
+        ui=ui,
+        parallelism=parallelism,
+        pod_security=pod_security,
+        network_policy=network_policy,
     )
 
 
@@ -256,11 +294,13 @@ def _parse_ingress(value: Any, problems: _Problems) -> Ingress:
     path = value.get("path", "/")
     if not (isinstance(path, str) and _INGRESS_PATH.match(path)):
         problems.add(f"{key}.path", f"{path!r} must start and end with '/' (e.g. '/' or '/argo/')")
+    source_ranges = parse_source_ranges(value.get("sourceRanges", []), f"{key}.sourceRanges", problems.add)
     return Ingress(
         class_name=class_name if isinstance(class_name, str) else None,
         annotations=dict(annotations),
         tls_secret_name=str(tls_secret_name),
         path=str(path),
+        source_ranges=source_ranges,
     )
 
 
@@ -362,8 +402,13 @@ def _parse_pipeline(
     repositories = _string_list(entry.get("repositories", []), f"{item}.repositories", _repository_problem, problems)
     _check_filters_apply(events, branches, actions, repositories, item, problems)
     parameters = _parse_parameters(entry.get("parameters", {}), f"{item}.parameters", problems)
+    forks = _parse_forks(entry.get("forks", False), events, f"{item}.forks", problems)
     if template is not None:
         _check_parameters_against_template(parameters, template, item, problems)
+        # Every value the delivery decides (mapped or well-known) must reach scripts through the environment only.
+        event_derived = (set(parameters) | set(WELL_KNOWN_PARAMETERS)) & template.parameter_names
+        for problem in injection_problems(template, event_derived):
+            problems.add(f"{item}.template ({entry.get('template')})", problem)
     if len(problems.items) != before or template is None:
         return None
     return Pipeline(
@@ -374,7 +419,18 @@ def _parse_pipeline(
         actions=actions,
         repositories=repositories,
         parameters=parameters,
+        forks=forks,
     )
+
+
+def _parse_forks(value: Any, events: tuple[str, ...], key: str, problems: _Problems) -> bool:
+    """Pull requests from forks run their author's code: a pipeline starts for them only when it says so."""
+    if not isinstance(value, bool):
+        problems.add(key, f"{value!r} must be true or false (true: pull requests from forks start this pipeline too)")
+        return False
+    if value and events and not set(events) & set(PULL_REQUEST_EVENTS):
+        problems.add(key, f"does not apply: none of {', '.join(events)} is a pull request event")
+    return value
 
 
 def _parse_template_path(
