@@ -230,7 +230,8 @@ def well_known_expression(name: str, events: Sequence[str]) -> str:
     value = _well_known_source(name, events)
     if value == '""':
         return value
-    return f'({value} matches {quote(WELL_KNOWN_SHAPES[name])} ? {value} : "")'
+    # string(): a forged number or object must not fail the match (one failing binding fails every delivery).
+    return f'(string({value}) matches {quote(WELL_KNOWN_SHAPES[name])} ? {value} : "")'
 
 
 def _well_known_source(name: str, events: Sequence[str]) -> str:

@@ -73,7 +73,7 @@ def test_dev_selectors_are_exactly_these() -> None:
 
 def shaped(value: str, name: str) -> str:
     """A well-known value as the binding reads it: itself when it has GitHub's shape, else ""."""
-    return f'({value} matches {quote(WELL_KNOWN_SHAPES[name])} ? {value} : "")'
+    return f'(string({value}) matches {quote(WELL_KNOWN_SHAPES[name])} ? {value} : "")'
 
 
 def test_dev_parameters_are_exactly_these() -> None:
