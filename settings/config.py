@@ -25,6 +25,7 @@ from settings.injection import injection_problems
 from settings.security import (
     DEFAULT_PARALLELISM,
     DEFAULT_POD_SECURITY,
+    DNS_SUBDOMAIN,
     NetworkPolicySettings,
     UiIngress,
     parse_network_policy,
@@ -44,7 +45,7 @@ MAX_WEBHOOKS_PER_EVENT = 20  # GitHub's limit per event per organization
 WELL_KNOWN_PARAMETERS = ("git_url", "git_ref", "head_commit", "repository", "event", "delivery_id")
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS_SUBDOMAIN = DNS_SUBDOMAIN
 _GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 _REPOSITORY_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 _ACTION = re.compile(r"^[a-z][a-z_]*$")

@@ -28,7 +28,7 @@ NETWORK_POLICY_KEYS = ("enabled", "egressCidrs", "egressPorts")
 # ingress-nginx's annotation that admits only the given client CIDRs (others get HTTP 403).
 SOURCE_RANGE_ANNOTATION = "nginx.ingress.kubernetes.io/whitelist-source-range"
 
-_DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def parse_ui(value: Any, key: str, public_host: str, add: AddProblem) -> UiIngre
     for unknown in sorted(set(value) - set(UI_KEYS)):
         before.add(f"{key}.{unknown}", f"unknown key (allowed: {', '.join(UI_KEYS)})")
     host = value.get("host")
-    if not (isinstance(host, str) and _DNS_SUBDOMAIN.match(host) and "." in host):
+    if not (isinstance(host, str) and DNS_SUBDOMAIN.match(host) and "." in host):
         before.add(f"{key}.host", f"{host!r} is required: a fully qualified, lower-case DNS name for the UI")
     elif host == public_host:
         before.add(
@@ -104,11 +104,11 @@ def parse_ui(value: Any, key: str, public_host: str, add: AddProblem) -> UiIngre
             "host only the events API",
         )
     class_name = value.get("className")
-    if class_name is not None and not (isinstance(class_name, str) and _DNS_SUBDOMAIN.match(class_name)):
+    if class_name is not None and not (isinstance(class_name, str) and DNS_SUBDOMAIN.match(class_name)):
         before.add(f"{key}.className", f"{class_name!r} is not a valid IngressClass name")
     annotations = _string_map(value.get("annotations", {}), f"{key}.annotations", before.add)
     tls_secret_name = value.get("tlsSecretName", UiIngress.tls_secret_name)
-    if not (isinstance(tls_secret_name, str) and _DNS_SUBDOMAIN.match(tls_secret_name)):
+    if not (isinstance(tls_secret_name, str) and DNS_SUBDOMAIN.match(tls_secret_name)):
         before.add(f"{key}.tlsSecretName", f"{tls_secret_name!r} is not a valid Secret name (DNS-1123 subdomain)")
     source_ranges = parse_source_ranges(value.get("sourceRanges", []), f"{key}.sourceRanges", before.add)
     if before.count:

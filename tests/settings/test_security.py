@@ -6,21 +6,11 @@ from typing import Any
 
 import pytest
 
-from settings.config import ConfigError, Ingress, StackSettings, parse_settings
+from settings.config import Ingress
 from settings.security import NetworkPolicySettings, UiIngress
-from tests.harness import PROJECT_ROOT, stack_config
+from tests.settings.test_config import parse, problems
 
 K = "argo-github-webhooks"
-
-
-def parse(**overrides: Any) -> StackSettings:
-    return parse_settings(stack_config(**overrides), PROJECT_ROOT)
-
-
-def problems(**overrides: Any) -> list[str]:
-    with pytest.raises(ConfigError) as raised:
-        parse(**overrides)
-    return raised.value.problems
 
 
 def test_defaults_contain_by_default() -> None:
