@@ -20,6 +20,7 @@ from tests.harness import (
     reveal,
     run_stack,
 )
+from tests.test_validation import kubernetes_problems
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "argo-github-webhooks"}
 COMPONENT = "argo-github-webhooks:index:"
@@ -314,6 +315,8 @@ def test_security_settings_reach_the_cluster() -> None:
         },
     }
     assert _urn(run, "argo-workflows-chart", "Chart") in run.named("argo-workflows-ui").dependencies
+    for name in ("argo-workflows-ui", "argo-workflows-workflow-pods", "argo-workflows-workflow-namespace"):
+        assert kubernetes_problems(reveal(run.named(name).inputs)) == [], name
     values = run.named("argo-workflows-chart").inputs["values"]
     assert values["server"]["ingress"]["annotations"] == {
         "nginx.ingress.kubernetes.io/whitelist-source-range": "192.30.252.0/22"
