@@ -50,6 +50,7 @@ _WRAPPERS = frozenset(
      "setsid", "sudo", "doas", "ionice", "chrt", "taskset", "unbuffer", "catatonit"}
 )
 _WRAPPER_OPTIONS_WITH_VALUE = frozenset({"-u", "-n", "-s", "-k", "-c", "-p", "-g", "-C", "-S", "-I", "-L", "-P"})
+_ITEM = re.compile(r"\{\{\s*=?\s*item\b")
 _VERSIONED = re.compile(r"^(python|pypy|perl|ruby|php|lua|node)[0-9.]*$")
 
 FIX = (
@@ -122,11 +123,15 @@ def _tainted_inputs(
                     if origin and parameter.get("name") not in tainted[name]:
                         tainted[name][str(parameter["name"])] = _Taint(origin)
                         changed = True
-            for callee, arguments in _calls(body):
+            for callee, arguments, loop in _calls(body):
                 if callee not in tainted:
                     continue  # a templateRef or an unknown name: nothing to follow here
+                # `withParam: "{{workflow.parameters.X}}"` makes every `{{item}}` of the step event-derived.
+                item_origin = _first_origin(loop, tainted_workflow, tainted[name])
                 for argument in _parameters(arguments):
                     origin = _first_origin(argument.get("value"), tainted_workflow, tainted[name])
+                    if origin is None and item_origin and _ITEM.search(str(argument.get("value", ""))):
+                        origin = item_origin
                     if origin and argument.get("name") not in tainted[callee]:
                         tainted[callee][str(argument["name"])] = _Taint(origin)
                         changed = True
@@ -145,8 +150,8 @@ def _parameters(holder: Any) -> list[Mapping[str, Any]]:
     return [parameter for parameter in holder.get("parameters") or [] if isinstance(parameter, Mapping)]
 
 
-def _calls(body: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
-    """(called template name, its arguments) for every step, DAG task and hook of a template."""
+def _calls(body: Mapping[str, Any]) -> Iterator[tuple[str, Any, Any]]:
+    """(called template name, its arguments, its withParam) for every step, DAG task and hook of a template."""
     for group in body.get("steps") or []:
         for step in group if isinstance(group, list) else [group]:
             if isinstance(step, Mapping):
@@ -156,12 +161,12 @@ def _calls(body: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
             yield from _call(task)
 
 
-def _call(step: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+def _call(step: Mapping[str, Any]) -> Iterator[tuple[str, Any, Any]]:
     if isinstance(step.get("template"), str):
-        yield step["template"], step.get("arguments")
+        yield step["template"], step.get("arguments"), step.get("withParam")
     for hook in (step.get("hooks") or {}).values():
         if isinstance(hook, Mapping) and isinstance(hook.get("template"), str):
-            yield hook["template"], hook.get("arguments")
+            yield hook["template"], hook.get("arguments"), None
 
 
 def _code_places(body: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:

@@ -153,6 +153,31 @@ def test_inputs_passed_on_by_steps_and_dags_are_followed(tmp_path: Path) -> None
     assert "({{inputs.parameters.branch}}, fed from 'git_ref')" in problem
 
 
+def test_items_of_a_loop_over_an_event_value_are_followed(tmp_path: Path) -> None:
+    templates = [
+        {
+            "name": "main",
+            "steps": [
+                [
+                    {
+                        "name": "each",
+                        "template": "leaf",
+                        "withParam": "{{workflow.parameters.files}}",
+                        "arguments": {"parameters": [{"name": "file", "value": "{{item.path}}"}]},
+                    }
+                ]
+            ],
+        },
+        {
+            "name": "leaf",
+            "inputs": {"parameters": [{"name": "file"}]},
+            "container": container(["sh", "-c", "cat {{inputs.parameters.file}}"]),
+        },
+    ]
+    (problem,) = refused(tmp_path, templates, declared=("files",), parameters={"files": "commits"})
+    assert "template 'leaf': container.command[2] puts the event-derived parameter 'files'" in problem
+
+
 def test_entrypoint_inputs_and_mapped_parameters_are_event_derived(tmp_path: Path) -> None:
     templates = [
         {
