@@ -120,7 +120,8 @@ def chart_values(settings: StackSettings) -> dict[str, Any]:
             # Two replicas and a disruption budget: deliveries keep being answered during node drains.
             "replicas": 2,
             "pdb": {"enabled": True, "minAvailable": 1},
-            "baseHref": settings.ingress.path,
+            # The UI is served at `/` only: on the `ui` host or through a port-forward, never under ingress.path.
+            "baseHref": "/",
             "ingress": ingress,
         },
     }
