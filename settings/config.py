@@ -28,6 +28,7 @@ from settings.security import (
     DNS_SUBDOMAIN,
     NetworkPolicySettings,
     UiIngress,
+    check_helm_values,
     parse_network_policy,
     parse_parallelism,
     parse_pod_security,
@@ -318,6 +319,7 @@ def _parse_helm_values(value: Any, problems: _Problems) -> dict[str, Any]:
             f"{auth_modes!r} is not allowed: with 'server' Argo accepts unsigned deliveries as its own "
             "ServiceAccount; use ['client'] or ['client', 'sso']",
         )
+    check_helm_values(value, key, problems.add)
     crds = value.get("crds")
     if isinstance(crds, dict) and crds.get("full") is True:
         problems.add(

@@ -122,6 +122,21 @@ def parse_ui(value: Any, key: str, public_host: str, add: AddProblem) -> UiIngre
     )
 
 
+def check_helm_values(value: Mapping[str, Any], key: str, add: AddProblem) -> None:
+    """helmValues must not publish more of Argo Server than the events API on the public host."""
+    server = value.get("server")
+    ingress = server.get("ingress") if isinstance(server, Mapping) else None
+    if not isinstance(ingress, Mapping):
+        return
+    for name in ("paths", "extraPaths", "pathType", "hosts"):
+        if name in ingress:
+            add(
+                f"{key}.server.ingress.{name}",
+                "is not allowed: the public ingress routes only the events API; publish the UI with `ui` "
+                "(its own host and Ingress), and set the host with `host`",
+            )
+
+
 def parse_parallelism(value: Any, key: str, add: AddProblem) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_PARALLELISM:
         return value

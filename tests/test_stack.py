@@ -178,14 +178,15 @@ def test_helm_values_are_deep_merged_over_ours() -> None:
         {
             **dev_config(),
             "argo-github-webhooks:helmValues": json.dumps(
-                {"server": {"replicas": 3, "ingress": {"paths": ["/x/"]}}, "controller": {"parallelism": 5}}
+                {"server": {"replicas": 3, "ingress": {"labels": {"team": "x"}}}, "controller": {"parallelism": 5}}
             ),
         },
         PROJECT_ROOT,
     )
     values = chart_values(settings)
     assert values["server"]["replicas"] == 3
-    assert values["server"]["ingress"]["paths"] == ["/x/"]
+    assert values["server"]["ingress"]["labels"] == {"team": "x"}
+    assert values["server"]["ingress"]["paths"] == ["/api/v1/events/workflows/"]
     assert values["server"]["ingress"]["hosts"] == ["argo.dev.example.com"]
     assert values["server"]["authModes"] == ["client"]
     assert values["controller"]["parallelism"] == 5

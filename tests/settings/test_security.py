@@ -115,3 +115,12 @@ def test_forks_must_be_a_boolean_on_a_pull_request_pipeline() -> None:
         f"{K}:pipelines[0].forks: does not apply: none of push, release is a pull request event"
     ]
     assert parse(pipelines=[{**scan, "events": ["push"], "forks": False}]).pipelines[0].forks is False
+
+
+def test_helm_values_cannot_publish_more_than_the_events_api() -> None:
+    found = problems(helmValues={"server": {"ingress": {"paths": ["/"], "extraPaths": [], "hosts": ["x.example.com"]}}})
+    message = (
+        "is not allowed: the public ingress routes only the events API; publish the UI with `ui` (its own host and "
+        "Ingress), and set the host with `host`"
+    )
+    assert found == [f"{K}:helmValues.server.ingress.{name}: {message}" for name in ("paths", "extraPaths", "hosts")]
