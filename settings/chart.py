@@ -7,18 +7,44 @@ from collections.abc import Mapping
 from typing import Any
 
 from settings.config import RELEASE_NAME, StackSettings
+from settings.security import source_range_annotations
 
 CHART_NAME = "argo-workflows"
 CHART_REPOSITORY = "https://argoproj.github.io/argo-helm"
 WORKFLOW_SERVICE_ACCOUNT = "argo-workflow"
 # The chart's fullname is the release name (it contains the chart name), so the server's ServiceAccount is:
 SERVER_SERVICE_ACCOUNT = f"{RELEASE_NAME}-server"
-SERVER_READS_SERVICE_ACCOUNTS_ROLE = f"{RELEASE_NAME}-server-webhook-auth"
+SERVER_ROLE = f"{RELEASE_NAME}-server"
+SERVER_SERVICE = f"{RELEASE_NAME}-server"  # the chart's Service in front of Argo Server
+SERVER_PORT = 2746  # the chart's server.servicePort
+CONTROLLER_CONFIG_MAP = f"{RELEASE_NAME}-workflow-controller-configmap"  # read by the server at start
 
 # Finished runs go away on their own: successful ones after a day, failed ones after a week (for their logs);
 # pods of successful steps are deleted at once.
 WORKFLOW_TTL = {"secondsAfterSuccess": 86_400, "secondsAfterFailure": 604_800}
 POD_GC = {"strategy": "OnPodSuccess"}
+
+# Workflow pods run as one non-root user (Argo's own executor UID, so the executor's files in the shared emptyDirs
+# are the user's too), under the runtime's default seccomp profile. Templates may override any of it.
+WORKFLOW_USER = 8737
+POD_SECURITY_CONTEXT = {
+    "runAsNonRoot": True,
+    "runAsUser": WORKFLOW_USER,
+    "runAsGroup": WORKFLOW_USER,
+    "fsGroup": WORKFLOW_USER,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+# Every main container (the `mainContainer` defaults, merged under the template's own) and Argo's init and wait
+# containers: no privilege escalation, no capabilities. Not a read-only root filesystem for them: Argo's executor
+# cannot run with one yet (argo-workflows issue 10787), and users' images often write to it; the shipped templates
+# set it themselves.
+CONTAINER_SECURITY_CONTEXT = {
+    "allowPrivilegeEscalation": False,
+    "privileged": False,
+    "runAsNonRoot": True,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -32,13 +58,35 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return merged
 
 
+def events_path(settings: StackSettings) -> str:
+    """The only path the public ingress routes: Argo Server's events API for the workflow namespace."""
+    return f"{settings.ingress.path}api/v1/events/{settings.workflow_namespace}/"
+
+
+def workflow_defaults(settings: StackSettings) -> dict[str, Any]:
+    """What every Workflow gets unless its template says otherwise (the controller merges it under each Workflow)."""
+    return {
+        "spec": {
+            "serviceAccountName": WORKFLOW_SERVICE_ACCOUNT,
+            # No ServiceAccount token in the user's containers; Argo's init and wait containers get the token of
+            # `executor.serviceAccountName` mounted into them alone (it may only write WorkflowTaskResults).
+            "automountServiceAccountToken": False,
+            "executor": {"serviceAccountName": WORKFLOW_SERVICE_ACCOUNT},
+            "securityContext": POD_SECURITY_CONTEXT,
+            "ttlStrategy": WORKFLOW_TTL,
+            "podGC": POD_GC,
+        }
+    }
+
+
 def chart_values(settings: StackSettings) -> dict[str, Any]:
     """The chart's values: static (no Outputs), so `pulumi preview` renders every object of the chart."""
     ingress: dict[str, Any] = {
         "enabled": True,
-        "annotations": dict(settings.ingress.annotations),
+        "annotations": {**settings.ingress.annotations, **source_range_annotations(settings.ingress.source_ranges)},
         "hosts": [settings.host],
-        "paths": [settings.ingress.path],
+        # Only the events API is public: the UI and every other API answer 404 there (see `ui` for the UI).
+        "paths": [events_path(settings)],
         "pathType": "Prefix",
         "tls": [{"secretName": settings.ingress.tls_secret_name, "hosts": [settings.host]}],
     }
@@ -48,23 +96,32 @@ def chart_values(settings: StackSettings) -> dict[str, Any]:
         # Chart v4 runs no hooks: the full CRDs come from a hook Job, the minimal ones are plain manifests.
         "crds": {"install": True, "full": False, "keep": True},
         "workflow": {
-            "serviceAccount": {"create": True, "name": WORKFLOW_SERVICE_ACCOUNT},
+            # createSecret: the token Secret the executor's ServiceAccount needs (Kubernetes >= 1.24 makes none).
+            "serviceAccount": {"create": True, "createSecret": True, "name": WORKFLOW_SERVICE_ACCOUNT},
             "rbac": {"create": True},
         },
         "controller": {
             "workflowNamespaces": [settings.workflow_namespace],
-            "workflowDefaults": {
-                "spec": {"serviceAccountName": WORKFLOW_SERVICE_ACCOUNT, "ttlStrategy": WORKFLOW_TTL, "podGC": POD_GC}
-            },
+            "workflowDefaults": workflow_defaults(settings),
             "workflowRestrictions": {"templateReferencing": "Secure"},
+            # Workflows running at once in the namespace; the rest wait, so a burst of deliveries queues up.
+            "namespaceParallelism": settings.parallelism,
         },
+        "mainContainer": {"securityContext": CONTAINER_SECURITY_CONTEXT},
+        "executor": {"securityContext": CONTAINER_SECURITY_CONTEXT},
         "server": {
             # `client` only: `server` would accept unsigned requests as the server's own ServiceAccount.
             "authModes": ["client"],
+            # The chart's ClusterRole would let the server get every Secret and delete pods cluster-wide; client
+            # auth needs none of it. components/argo_workflows.py grants what it does need, in two namespaces.
+            "rbac": {"create": False},
+            # Its own informers (Workflows, WorkflowTemplates) watch only the workflow namespace.
+            "extraArgs": ["--namespaced", f"--managed-namespace={settings.workflow_namespace}"],
             # Two replicas and a disruption budget: deliveries keep being answered during node drains.
             "replicas": 2,
             "pdb": {"enabled": True, "minAvailable": 1},
-            "baseHref": settings.ingress.path,
+            # The UI is served at `/` only: on the `ui` host or through a port-forward, never under ingress.path.
+            "baseHref": "/",
             "ingress": ingress,
         },
     }

@@ -15,13 +15,33 @@ from pathlib import Path
 from typing import Any
 
 from delivery.expr import expression_compile_error
-from delivery.github_events import BRANCH_SOURCES, EVENTS_WITHOUT_ACTION, EVENTS_WITHOUT_REPOSITORY, catalogue
+from delivery.github_events import (
+    BRANCH_SOURCES,
+    EVENTS_WITHOUT_ACTION,
+    EVENTS_WITHOUT_REPOSITORY,
+    PULL_REQUEST_EVENTS,
+    catalogue,
+)
 from settings.github_access import (
     GitHubAccess,
     StatusReport,
     check_unique_contexts,
     parse_github_access,
     parse_pipeline_status,
+)
+from settings.injection import injection_problems
+from settings.security import (
+    DEFAULT_PARALLELISM,
+    DEFAULT_POD_SECURITY,
+    DNS_SUBDOMAIN,
+    NetworkPolicySettings,
+    UiIngress,
+    check_helm_values,
+    parse_network_policy,
+    parse_parallelism,
+    parse_pod_security,
+    parse_source_ranges,
+    parse_ui,
 )
 from settings.templates import TemplateError, WorkflowTemplateFile, load_template
 
@@ -34,7 +54,7 @@ MAX_WEBHOOKS_PER_EVENT = 20  # GitHub's limit per event per organization
 WELL_KNOWN_PARAMETERS = ("git_url", "git_ref", "head_commit", "repository", "event", "delivery_id")
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS_SUBDOMAIN = DNS_SUBDOMAIN
 _GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 _REPOSITORY_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 _ACTION = re.compile(r"^[a-z][a-z_]*$")
@@ -56,9 +76,23 @@ _TOP_LEVEL_KEYS = (
     "pipelines",
     "githubApp",
     "githubToken",
+    "ui",
+    "parallelism",
+    "podSecurity",
+    "networkPolicy",
 )
-_INGRESS_KEYS = ("className", "annotations", "tlsSecretName", "path")
-_PIPELINE_KEYS = ("name", "template", "events", "branches", "actions", "repositories", "parameters", "status")
+_INGRESS_KEYS = ("className", "annotations", "tlsSecretName", "path", "sourceRanges")
+_PIPELINE_KEYS = (
+    "name",
+    "template",
+    "events",
+    "branches",
+    "actions",
+    "repositories",
+    "parameters",
+    "status",
+    "forks",
+)
 
 
 class ConfigError(ValueError):
@@ -77,6 +111,7 @@ class Ingress:
     annotations: Mapping[str, str] = field(default_factory=dict)
     tls_secret_name: str = f"{RELEASE_NAME}-server-tls"
     path: str = "/"
+    source_ranges: tuple[str, ...] = ()  # client CIDRs admitted to the events ingress; () admits any
 
 
 @dataclass(frozen=True)
@@ -108,6 +143,7 @@ class Pipeline:
     repositories: tuple[str, ...] = ()
     parameters: Mapping[str, ParameterSource] = field(default_factory=dict)
     status: StatusReport | None = None  # the commit status the pipeline's runs report, if any
+    forks: bool = False  # pull requests whose head repository is not the base repository start it too
 
     @property
     def well_known_parameters(self) -> tuple[str, ...]:
@@ -129,6 +165,10 @@ class StackSettings:
     webhook_secret_version: int = 1
     warnings: tuple[str, ...] = ()  # deployable, but worth telling at preview (logged by __main__.py)
     github_access: GitHubAccess | None = None
+    ui: UiIngress | None = None
+    parallelism: int = DEFAULT_PARALLELISM
+    pod_security: str = DEFAULT_POD_SECURITY
+    network_policy: NetworkPolicySettings = field(default_factory=NetworkPolicySettings)
 
     @property
     def argo_server_url(self) -> str:
@@ -190,6 +230,12 @@ def parse_settings(raw: Mapping[str, str], project_root: Path, secret_keys: Coll
     access = parse_github_access(values.get("githubApp"), values.get("githubToken"), secret_keys, _key, problems.add)
     pipelines = _parse_pipelines(values.get("pipelines"), project_root, problems, has_access=access is not None)
     check_unique_contexts({pipeline.name: pipeline.status for pipeline in pipelines}, _key("pipelines"), problems.add)
+    ui = parse_ui(values.get("ui"), _key("ui"), host, problems.add)
+    parallelism = parse_parallelism(values.get("parallelism", DEFAULT_PARALLELISM), _key("parallelism"), problems.add)
+    pod_security = parse_pod_security(
+        values.get("podSecurity", DEFAULT_POD_SECURITY), _key("podSecurity"), problems.add
+    )
+    network_policy = parse_network_policy(values.get("networkPolicy", {}), _key("networkPolicy"), problems.add)
 
     if problems.items:
         raise ConfigError(problems.items)
@@ -205,6 +251,10 @@ def parse_settings(raw: Mapping[str, str], project_root: Path, secret_keys: Coll
         webhook_secret_version=secret_version,
         warnings=tuple(problems.warnings),
         github_access=access,
+        ui=ui,
+        parallelism=parallelism,
+        pod_security=pod_security,
+        network_policy=network_policy,
     )
 
 
@@ -279,11 +329,13 @@ def _parse_ingress(value: Any, problems: _Problems) -> Ingress:
     path = value.get("path", "/")
     if not (isinstance(path, str) and _INGRESS_PATH.match(path)):
         problems.add(f"{key}.path", f"{path!r} must start and end with '/' (e.g. '/' or '/argo/')")
+    source_ranges = parse_source_ranges(value.get("sourceRanges", []), f"{key}.sourceRanges", problems.add)
     return Ingress(
         class_name=class_name if isinstance(class_name, str) else None,
         annotations=dict(annotations),
         tls_secret_name=str(tls_secret_name),
         path=str(path),
+        source_ranges=source_ranges,
     )
 
 
@@ -300,6 +352,7 @@ def _parse_helm_values(value: Any, problems: _Problems) -> dict[str, Any]:
             f"{auth_modes!r} is not allowed: with 'server' Argo accepts unsigned deliveries as its own "
             "ServiceAccount; use ['client'] or ['client', 'sso']",
         )
+    check_helm_values(value, key, problems.add)
     crds = value.get("crds")
     if isinstance(crds, dict) and crds.get("full") is True:
         problems.add(
@@ -391,8 +444,13 @@ def _parse_pipeline(
         for warning in catalogue().warnings_for(event, actions):
             problems.warn(f"{item}.events", warning)
     parameters = _parse_parameters(entry.get("parameters", {}), f"{item}.parameters", problems)
+    forks = _parse_forks(entry.get("forks", False), events, f"{item}.forks", problems)
     if template is not None:
         _check_parameters_against_template(parameters, template, item, problems)
+        # Every value the delivery decides (mapped or well-known) must reach scripts through the environment only.
+        event_derived = (set(parameters) | set(WELL_KNOWN_PARAMETERS)) & template.parameter_names
+        for problem in injection_problems(template, event_derived):
+            problems.add(f"{item}.template ({entry.get('template')})", problem)
     template_names = [str(t.get("name")) for t in template.document["spec"]["templates"]] if template else []
     status = parse_pipeline_status(
         entry.get("status"), name, events, template_names, has_access, f"{item}.status", problems.add
@@ -408,7 +466,18 @@ def _parse_pipeline(
         repositories=repositories,
         parameters=parameters,
         status=status,
+        forks=forks,
     )
+
+
+def _parse_forks(value: Any, events: tuple[str, ...], key: str, problems: _Problems) -> bool:
+    """Pull requests from forks run their author's code: a pipeline starts for them only when it says so."""
+    if not isinstance(value, bool):
+        problems.add(key, f"{value!r} must be true or false (true: pull requests from forks start this pipeline too)")
+        return False
+    if value and events and not set(events) & set(PULL_REQUEST_EVENTS):
+        problems.add(key, f"does not apply: none of {', '.join(events)} is a pull request event")
+    return value
 
 
 def _parse_template_path(

@@ -184,3 +184,55 @@ def test_redeliver_runs_every_30_minutes_for_every_stack(deploy: dict[str, Any])
         pulumi_step(deploy["jobs"]["dev"])["uses"]
     }
     assert "secrets." not in yaml.safe_dump(workflow).replace("secrets.ORG_WEBHOOK_TOKEN", "")
+
+
+SECRET = re.compile(r"\$\{\{\s*secrets\.([A-Za-z0-9_]+)\s*\}\}")
+CREDENTIALS = {
+    "PULUMI_ACCESS_TOKEN",
+    "PULUMI_BACKEND_URL",
+    "PULUMI_CONFIG_PASSPHRASE",
+    "KUBECONFIG_DATA",
+    "ORG_WEBHOOK_TOKEN",
+}
+
+
+def job_secrets(job: dict[str, Any]) -> set[str]:
+    return set(SECRET.findall(yaml.safe_dump(job)))
+
+
+@pytest.mark.parametrize("name", ["preview.yml", "deploy.yml"])
+def test_every_job_that_reads_secrets_runs_in_an_environment(name: str) -> None:
+    """A secret read outside an environment can only be a repository or organization secret, which every branch's
+    workflow can read: none is used."""
+    for job in load(name)["jobs"].values():
+        assert job_secrets(job) <= CREDENTIALS
+        if job_secrets(job):
+            assert job.get("environment"), job.get("name")
+
+
+def test_previews_never_use_the_deploy_environments(preview: dict[str, Any], deploy: dict[str, Any]) -> None:
+    deploy_environments = {job["environment"] for job in deploy["jobs"].values()}
+    assert deploy_environments == set(STACKS)
+    template = preview["jobs"]["preview"]["environment"]
+    preview_environments = {template.replace("${{ matrix.stack }}", stack) for stack in STACKS}
+    assert preview_environments == {"preview-dev", "preview-prod"}
+    assert not preview_environments & deploy_environments
+    assert job_secrets(preview["jobs"]["preview"]) == CREDENTIALS
+
+
+def test_protection_is_documented_where_it_is_configured() -> None:
+    """Required reviewers and 'no repository-level fallbacks' are repository settings: the workflow files and README
+    must say so next to the credentials they name."""
+    def comments(name: str) -> str:
+        lines = (WORKFLOWS_DIR / name).read_text(encoding="utf-8").splitlines()
+        return " ".join(line.strip().lstrip("#").strip() for line in lines)
+
+    preview_text, deploy_text = comments("preview.yml"), comments("deploy.yml")
+    readme = " ".join((PROJECT_ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert '"Required reviewers"' in preview_text
+    assert "Never define repository or organization secrets named" in preview_text
+    assert "Define none of these names as a repository or organization secret" in deploy_text
+    assert "`preview-dev`, `preview-prod`: **Required reviewers**" in readme
+    assert "Do not define repository or organization secrets of these names" in readme
+    for secret in CREDENTIALS:
+        assert secret in preview_text

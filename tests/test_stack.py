@@ -21,6 +21,7 @@ from tests.harness import (
     run_stack,
     without_secrets,
 )
+from tests.test_validation import kubernetes_problems
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "argo-github-webhooks"}
 COMPONENT = "argo-github-webhooks:index:"
@@ -38,8 +39,11 @@ def test_registers_exactly_these_resources(dev: StackRun) -> None:
             ("kubernetes:core/v1:Namespace", "argo-workflows-argo-namespace"),
             ("kubernetes:core/v1:Namespace", "argo-workflows-workflow-namespace"),
             ("kubernetes:helm.sh/v4:Chart", "argo-workflows-chart"),
-            ("kubernetes:rbac.authorization.k8s.io/v1:Role", "argo-workflows-server-webhook-auth"),
-            ("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "argo-workflows-server-webhook-auth"),
+            ("kubernetes:rbac.authorization.k8s.io/v1:Role", "argo-workflows-server-workflows"),
+            ("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "argo-workflows-server-workflows"),
+            ("kubernetes:rbac.authorization.k8s.io/v1:Role", "argo-workflows-server-config"),
+            ("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "argo-workflows-server-config"),
+            ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "argo-workflows-workflow-pods"),
             (f"{COMPONENT}WebhookAuth", "github-webhook"),
             ("kubernetes:core/v1:ServiceAccount", "github-webhook-service-account"),
             ("kubernetes:core/v1:Secret", "github-webhook-token"),
@@ -78,34 +82,66 @@ def test_every_child_is_parented_to_its_component(dev: StackRun) -> None:
         assert resource.name.startswith(f"{parent.name}-"), (resource.name, parent.name)
 
 
+RESTRICTED = {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/warn": "restricted",
+}
+
+
 def test_namespaces(dev: StackRun) -> None:
-    for name, namespace in [
-        ("argo-workflows-argo-namespace", "argo"),
-        ("argo-workflows-workflow-namespace", "workflows"),
+    for name, namespace, labels in [
+        ("argo-workflows-argo-namespace", "argo", MANAGED_BY),
+        # Pod Security Admission refuses workflow pods that break the restricted standard.
+        ("argo-workflows-workflow-namespace", "workflows", {**MANAGED_BY, **RESTRICTED}),
     ]:
         assert dev.named(name).inputs == {
             "apiVersion": "v1",
             "kind": "Namespace",
-            "metadata": {"name": namespace, "labels": MANAGED_BY},
+            "metadata": {"name": namespace, "labels": labels},
         }
 
 
+CONTAINER_SECURITY_CONTEXT = {
+    "allowPrivilegeEscalation": False,
+    "privileged": False,
+    "runAsNonRoot": True,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
 DEV_CHART_VALUES = {
     "crds": {"install": True, "full": False, "keep": True},
-    "workflow": {"serviceAccount": {"create": True, "name": "argo-workflow"}, "rbac": {"create": True}},
+    "workflow": {
+        "serviceAccount": {"create": True, "createSecret": True, "name": "argo-workflow"},
+        "rbac": {"create": True},
+    },
     "controller": {
         "workflowNamespaces": ["workflows"],
         "workflowDefaults": {
             "spec": {
                 "serviceAccountName": "argo-workflow",
+                "automountServiceAccountToken": False,
+                "executor": {"serviceAccountName": "argo-workflow"},
+                "securityContext": {
+                    "runAsNonRoot": True,
+                    "runAsUser": 8737,
+                    "runAsGroup": 8737,
+                    "fsGroup": 8737,
+                    "seccompProfile": {"type": "RuntimeDefault"},
+                },
                 "ttlStrategy": {"secondsAfterSuccess": 86400, "secondsAfterFailure": 604800},
                 "podGC": {"strategy": "OnPodSuccess"},
             }
         },
         "workflowRestrictions": {"templateReferencing": "Secure"},
+        "namespaceParallelism": 10,
     },
+    "mainContainer": {"securityContext": CONTAINER_SECURITY_CONTEXT},
+    "executor": {"securityContext": CONTAINER_SECURITY_CONTEXT},
     "server": {
         "authModes": ["client"],
+        "rbac": {"create": False},
+        "extraArgs": ["--namespaced", "--managed-namespace=workflows"],
         "replicas": 2,
         "pdb": {"enabled": True, "minAvailable": 1},
         "baseHref": "/",
@@ -113,7 +149,7 @@ DEV_CHART_VALUES = {
             "enabled": True,
             "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt-staging"},
             "hosts": ["argo.dev.example.com"],
-            "paths": ["/"],
+            "paths": ["/api/v1/events/workflows/"],
             "pathType": "Prefix",
             "tls": [{"secretName": "argo-dev-tls", "hosts": ["argo.dev.example.com"]}],
             "ingressClassName": "nginx",
@@ -145,42 +181,173 @@ def test_helm_values_are_deep_merged_over_ours() -> None:
         {
             **dev_config(),
             "argo-github-webhooks:helmValues": json.dumps(
-                {"server": {"replicas": 3, "ingress": {"paths": ["/x/"]}}, "controller": {"parallelism": 5}}
+                {"server": {"replicas": 3, "ingress": {"labels": {"team": "x"}}}, "controller": {"parallelism": 5}}
             ),
         },
         PROJECT_ROOT,
     )
     values = chart_values(settings)
     assert values["server"]["replicas"] == 3
-    assert values["server"]["ingress"]["paths"] == ["/x/"]
+    assert values["server"]["ingress"]["labels"] == {"team": "x"}
+    assert values["server"]["ingress"]["paths"] == ["/api/v1/events/workflows/"]
     assert values["server"]["ingress"]["hosts"] == ["argo.dev.example.com"]
     assert values["server"]["authModes"] == ["client"]
     assert values["controller"]["parallelism"] == 5
     assert values["controller"]["workflowNamespaces"] == ["workflows"]
 
 
-def test_server_can_read_the_webhook_service_account(dev: StackRun) -> None:
-    roles = [r for r in dev.resources if r.name == "argo-workflows-server-webhook-auth"]
-    role = next(r for r in roles if r.type.endswith(":Role"))
-    binding = next(r for r in roles if r.type.endswith(":RoleBinding"))
-    metadata = {"name": "argo-workflows-server-webhook-auth", "namespace": "workflows", "labels": MANAGED_BY}
+def _role_and_binding(run: StackRun, name: str) -> tuple[Any, Any]:
+    pair = [r for r in run.resources if r.name == name]
+    return next(r for r in pair if r.type.endswith(":Role")), next(r for r in pair if r.type.endswith(":RoleBinding"))
+
+
+def test_the_server_gets_only_what_client_auth_and_webhook_auth_need(dev: StackRun) -> None:
+    """The chart's ClusterRole (every Secret, pods delete, workflows write, cluster-wide) is off; these two Roles
+    are all the server's own ServiceAccount may do."""
+    server = [{"kind": "ServiceAccount", "name": "argo-workflows-server", "namespace": "argo"}]
+    role_ref = {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "argo-workflows-server"}
+    role, binding = _role_and_binding(dev, "argo-workflows-server-workflows")
+    metadata = {"name": "argo-workflows-server", "namespace": "workflows", "labels": MANAGED_BY}
     assert role.inputs == {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "Role",
         "metadata": metadata,
-        "rules": [{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["get"]}],
+        "rules": [
+            {
+                "apiGroups": ["argoproj.io"],
+                "resources": ["workflows", "workflowtemplates"],
+                "verbs": ["get", "list", "watch"],
+            },
+            {
+                "apiGroups": [""],
+                "resources": ["secrets"],
+                "resourceNames": ["argo-workflows-webhook-clients", "github-webhook.service-account-token"],
+                "verbs": ["get"],
+            },
+            {"apiGroups": [""], "resources": ["serviceaccounts"], "resourceNames": ["github-webhook"], "verbs": ["get"]},
+            {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
+        ],
     }
     assert binding.inputs == {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "RoleBinding",
         "metadata": metadata,
-        "roleRef": {
-            "apiGroup": "rbac.authorization.k8s.io",
-            "kind": "Role",
-            "name": "argo-workflows-server-webhook-auth",
-        },
-        "subjects": [{"kind": "ServiceAccount", "name": "argo-workflows-server", "namespace": "argo"}],
+        "roleRef": role_ref,
+        "subjects": server,
     }
+    role, binding = _role_and_binding(dev, "argo-workflows-server-config")
+    metadata = {"name": "argo-workflows-server", "namespace": "argo", "labels": MANAGED_BY}
+    assert role.inputs["metadata"] == metadata
+    assert role.inputs["rules"] == [
+        {
+            "apiGroups": [""],
+            "resources": ["configmaps"],
+            "resourceNames": ["argo-workflows-workflow-controller-configmap"],
+            "verbs": ["get"],
+        }
+    ]
+    assert binding.inputs["subjects"] == server
+    assert binding.inputs["roleRef"] == role_ref
+    assert _urn(dev, "argo-workflows-chart", "Chart") in binding.dependencies
+
+
+def test_workflow_pods_network_policy_denies_all_but_dns_and_https(dev: StackRun) -> None:
+    assert dev.named("argo-workflows-workflow-pods").inputs == {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "argo-workflow-pods", "namespace": "workflows", "labels": MANAGED_BY},
+        "spec": {
+            "podSelector": {"matchExpressions": [{"key": "workflows.argoproj.io/workflow", "operator": "Exists"}]},
+            "policyTypes": ["Ingress", "Egress"],
+            "egress": [
+                {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+                {
+                    "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}, {"ipBlock": {"cidr": "::/0"}}],
+                    "ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}],
+                },
+            ],
+        },
+    }
+
+
+def test_security_settings_reach_the_cluster() -> None:
+    config = {
+        **dev_config(),
+        "argo-github-webhooks:ui": json.dumps(
+            {
+                "host": "argo-ui.internal.example.com",
+                "className": "internal",
+                "annotations": {"nginx.ingress.kubernetes.io/auth-url": "https://oauth2.example.com/oauth2/auth"},
+                "sourceRanges": ["10.0.0.0/8"],
+            }
+        ),
+        "argo-github-webhooks:ingress": json.dumps({"className": "nginx", "sourceRanges": ["192.30.252.0/22"]}),
+        "argo-github-webhooks:parallelism": "3",
+        "argo-github-webhooks:podSecurity": "baseline",
+        "argo-github-webhooks:networkPolicy": json.dumps({"egressCidrs": ["140.82.112.0/20"], "egressPorts": [443]}),
+    }
+    run = run_stack(config)
+    assert run.named("argo-workflows-ui").inputs == {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": "argo-workflows-ui",
+            "namespace": "argo",
+            "labels": MANAGED_BY,
+            "annotations": {
+                "nginx.ingress.kubernetes.io/auth-url": "https://oauth2.example.com/oauth2/auth",
+                "nginx.ingress.kubernetes.io/whitelist-source-range": "10.0.0.0/8",
+            },
+        },
+        "spec": {
+            "ingressClassName": "internal",
+            "rules": [
+                {
+                    "host": "argo-ui.internal.example.com",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "argo-workflows-server", "port": {"number": 2746}}},
+                            }
+                        ]
+                    },
+                }
+            ],
+            "tls": [{"hosts": ["argo-ui.internal.example.com"], "secretName": "argo-workflows-ui-tls"}],
+        },
+    }
+    assert _urn(run, "argo-workflows-chart", "Chart") in run.named("argo-workflows-ui").dependencies
+    for name in ("argo-workflows-ui", "argo-workflows-workflow-pods", "argo-workflows-workflow-namespace"):
+        assert kubernetes_problems(reveal(run.named(name).inputs)) == [], name
+    values = run.named("argo-workflows-chart").inputs["values"]
+    assert values["server"]["ingress"]["annotations"] == {
+        "nginx.ingress.kubernetes.io/whitelist-source-range": "192.30.252.0/22"
+    }
+    assert values["server"]["ingress"]["paths"] == ["/api/v1/events/workflows/"]
+    assert values["controller"]["namespaceParallelism"] == 3
+    labels = run.named("argo-workflows-workflow-namespace").inputs["metadata"]["labels"]
+    assert {key: value for key, value in labels.items() if key.startswith("pod-security")} == {
+        f"pod-security.kubernetes.io/{mode}": "baseline" for mode in ("enforce", "audit", "warn")
+    }
+    egress = run.named("argo-workflows-workflow-pods").inputs["spec"]["egress"][1]
+    assert egress == {"to": [{"ipBlock": {"cidr": "140.82.112.0/20"}}], "ports": [{"protocol": "TCP", "port": 443}]}
+
+
+def test_no_ui_ingress_and_no_policy_unless_asked(dev: StackRun) -> None:
+    assert not [r for r in dev.resources if r.type.endswith(":Ingress")]  # the chart's one is the only ingress
+    run = run_stack({**dev_config(), "argo-github-webhooks:networkPolicy": json.dumps({"enabled": False})})
+    assert not run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+
+
+def test_events_path_follows_the_ingress_path() -> None:
+    settings = parse_settings(
+        {**dev_config(), "argo-github-webhooks:ingress": json.dumps({"path": "/argo/"})}, PROJECT_ROOT
+    )
+    assert chart_values(settings)["server"]["ingress"]["paths"] == ["/argo/api/v1/events/workflows/"]
+    assert settings.events_url == "https://argo.dev.example.com/argo/api/v1/events/workflows/github"
+    assert settings.events_url.startswith("https://argo.dev.example.com" + chart_values(settings)["server"]["ingress"]["paths"][0])
 
 
 def test_webhook_identity(dev: StackRun) -> None:

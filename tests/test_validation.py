@@ -24,12 +24,18 @@ CHART_KEYS_SET_BY_THE_PROGRAM = {
     "crds.full",
     "crds.keep",
     "workflow.serviceAccount.create",
+    "workflow.serviceAccount.createSecret",
     "workflow.serviceAccount.name",
     "workflow.rbac.create",
     "controller.workflowNamespaces",
     "controller.workflowDefaults",
     "controller.workflowRestrictions",
+    "controller.namespaceParallelism",
+    "mainContainer.securityContext",
+    "executor.securityContext",
     "server.authModes",
+    "server.rbac.create",
+    "server.extraArgs",
     "server.replicas",
     "server.pdb.enabled",
     "server.pdb.minAvailable",
@@ -43,7 +49,13 @@ CHART_KEYS_SET_BY_THE_PROGRAM = {
     "server.ingress.tls",
 }
 # Values whose content is free-form for the chart (copied into a manifest or the controller's ConfigMap).
-FREE_FORM = {"controller.workflowDefaults", "controller.workflowRestrictions", "server.ingress.annotations"}
+FREE_FORM = {
+    "controller.workflowDefaults",
+    "controller.workflowRestrictions",
+    "server.ingress.annotations",
+    "mainContainer.securityContext",
+    "executor.securityContext",
+}
 
 
 @pytest.fixture(scope="module", params=stack_names(PROJECT_ROOT))
@@ -107,3 +119,24 @@ def test_workflow_defaults_are_a_valid_workflow_spec() -> None:
     settings = parse_settings(dev_config(), PROJECT_ROOT)
     defaults = chart_values(settings)["controller"]["workflowDefaults"]
     assert schema_problems(WorkflowSpec, defaults["spec"]) == []
+
+
+def test_container_defaults_are_valid_container_security_contexts() -> None:
+    """mainContainer and executor securityContext land in every workflow pod's containers: valid, and restricted."""
+    values = chart_values(parse_settings(dev_config(), PROJECT_ROOT))
+    defaults = values["controller"]["workflowDefaults"]["spec"]
+    for section in ("mainContainer", "executor"):
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "check"},
+            "spec": {
+                "securityContext": defaults["securityContext"],
+                "automountServiceAccountToken": defaults["automountServiceAccountToken"],
+                "containers": [{"name": "main", "image": "busybox", "securityContext": values[section]["securityContext"]}],
+            },
+        }
+        assert kubernetes_problems(pod) == []
+        context = values[section]["securityContext"]
+        assert context["allowPrivilegeEscalation"] is False
+        assert context["capabilities"] == {"drop": ["ALL"]}

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from delivery.expr import Environment, evaluate
+from delivery.expr import Environment, evaluate, quote
 from delivery.github_events import catalogue
 from delivery.simulate import delivery_environment
 from delivery.triggers import (
+    WELL_KNOWN_SHAPES,
     compile_parameters,
     compile_trigger,
     glob_to_regexp,
@@ -65,20 +66,32 @@ def test_dev_selectors_are_exactly_these() -> None:
         ' && (payload?.ref ?? "") matches "^refs/heads/(?:main|master)$")'
         ' || (metadata["x-github-event"] == ["pull_request"]'
         ' && (payload?.pull_request?.base?.ref ?? "") matches "^(?:main|master)$"'
-        ' && (payload?.action ?? "") in ["opened", "synchronize", "reopened"]))'
+        ' && (payload?.action ?? "") in ["opened", "synchronize", "reopened"]'
+        ' && (payload?.pull_request?.head?.repo?.id ?? -1) == (payload?.pull_request?.base?.repo?.id ?? -2)))'
     )
+
+
+def shaped(value: str, name: str) -> str:
+    """A well-known value as the binding reads it: itself when it has GitHub's shape, else ""."""
+    return f'(string({value}) matches {quote(WELL_KNOWN_SHAPES[name])} ? {value} : "")'
 
 
 def test_dev_parameters_are_exactly_these() -> None:
     _, scan = parse_settings(dev_config(), PROJECT_ROOT).pipelines
-    assert compile_parameters(scan) == {
-        "git_url": '(payload?.repository?.clone_url ?? "")',
-        "git_ref": '(metadata["x-github-event"] == ["push"] ? (payload?.ref ?? "") : '
+    git_ref = (
+        '(metadata["x-github-event"] == ["push"] ? (payload?.ref ?? "") : '
         '(metadata["x-github-event"] == ["pull_request"] ? (payload?.pull_request?.number != nil ? '
-        '"refs/pull/" + string(int(payload.pull_request.number)) + "/head" : "") : ""))',
-        "head_commit": '(metadata["x-github-event"] == ["push"] ? (payload?.after ?? "") : '
-        '(metadata["x-github-event"] == ["pull_request"] ? (payload?.pull_request?.head?.sha ?? "") : ""))',
-        "repository": '(payload?.repository?.full_name ?? "")',
+        '"refs/pull/" + string(int(payload.pull_request.number)) + "/head" : "") : ""))'
+    )
+    head_commit = (
+        '(metadata["x-github-event"] == ["push"] ? (payload?.after ?? "") : '
+        '(metadata["x-github-event"] == ["pull_request"] ? (payload?.pull_request?.head?.sha ?? "") : ""))'
+    )
+    assert compile_parameters(scan) == {
+        "git_url": shaped('(payload?.repository?.clone_url ?? "")', "git_url"),
+        "git_ref": shaped(git_ref, "git_ref"),
+        "head_commit": shaped(head_commit, "head_commit"),
+        "repository": shaped('(payload?.repository?.full_name ?? "")', "repository"),
     }
 
 
@@ -161,7 +174,9 @@ def test_the_event_header_decides_not_the_payload_shape() -> None:
     pipeline = one(events=["pull_request"])
     assert fires(pipeline, payload("pull_request-opened"), "pull_request") is True
     assert fires(pipeline, payload("pull_request-opened"), "pull_request_review") is False
-    assert fires(pipeline, payload("push-branch"), "pull_request") is True  # Argo trusts the signed header
+    # Argo trusts the signed header; without a head repository (a push body) the fork rule skips it, unless opted in.
+    assert fires(pipeline, payload("push-branch"), "pull_request") is False
+    assert fires(one(events=["pull_request"], forks=True), payload("push-branch"), "pull_request") is True
     missing_header = {"payload": payload("push-branch"), "metadata": {}, "discriminator": "p", "namespace": "workflows"}
     assert evaluate(compile_trigger(pipeline).selector, missing_header) is False
 
@@ -200,10 +215,8 @@ def test_large_pull_request_numbers_keep_their_digits() -> None:
 
 
 def test_fork_pull_requests_build_the_base_repository_at_the_pull_ref() -> None:
-    fork = copy.deepcopy(payload("pull_request-opened"))
-    fork["pull_request"]["head"]["repo"]["clone_url"] = "https://github.com/someone/Hello-World.git"
-    fork["pull_request"]["head"]["repo"]["full_name"] = "someone/Hello-World"
-    values = parameters(one(events=["pull_request"]), fork, "pull_request")
+    fork = payload("pull_request-opened-fork")
+    values = parameters(one(events=["pull_request"], forks=True), fork, "pull_request")
     assert values["git_url"] == "https://github.com/Codertocat/Hello-World.git"
     assert values["git_ref"] == "refs/pull/2/head"
 
@@ -228,10 +241,10 @@ def test_mapped_parameters_and_header_parameters() -> None:
 
 
 def test_single_event_well_known_parameters_need_no_event_test() -> None:
-    assert well_known_expression("git_ref", ["push"]) == '(payload?.ref ?? "")'
+    assert well_known_expression("git_ref", ["push"]) == shaped('(payload?.ref ?? "")', "git_ref")
     assert well_known_expression("head_commit", ["release"]) == '""'
     assert well_known_expression("head_commit", ["pull_request", "pull_request_review"]) == (
-        '(payload?.pull_request?.head?.sha ?? "")'
+        shaped('(payload?.pull_request?.head?.sha ?? "")', "head_commit")
     )
 
 

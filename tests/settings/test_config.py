@@ -110,7 +110,7 @@ def test_required_keys() -> None:
 def test_unknown_top_level_key_is_an_error() -> None:
     assert problems(pipeline=[]) == [
         "argo-github-webhooks:pipeline: unknown key (allowed: host, argoNamespace, workflowNamespace, chartVersion, "
-        "ingress, helmValues, organizations, webhookSecretVersion, pipelines, githubApp, githubToken)"
+        "ingress, helmValues, organizations, webhookSecretVersion, pipelines, githubApp, githubToken, ui, parallelism, podSecurity, networkPolicy)"
     ]
 
 
@@ -169,14 +169,15 @@ def test_ingress_problems() -> None:
         }
     )
     assert found == [
-        "argo-github-webhooks:ingress.host: unknown key (allowed: className, annotations, tlsSecretName, path)",
+        "argo-github-webhooks:ingress.host: unknown key (allowed: className, annotations, tlsSecretName, path, sourceRanges)",
         "argo-github-webhooks:ingress.className: 'Nginx!' is not a valid IngressClass name",
         "argo-github-webhooks:ingress.annotations: must be a map of strings to strings (quote numbers and booleans)",
         "argo-github-webhooks:ingress.tlsSecretName: 'Bad_Secret' is not a valid Secret name (DNS-1123 subdomain)",
         "argo-github-webhooks:ingress.path: 'argo' must start and end with '/' (e.g. '/' or '/argo/')",
     ]
     assert problems(ingress=["x"]) == [
-        "argo-github-webhooks:ingress: must be an object with keys className, annotations, tlsSecretName, path"
+        "argo-github-webhooks:ingress: must be an object with keys className, annotations, tlsSecretName, path, "
+            "sourceRanges"
     ]
 
 
@@ -229,11 +230,11 @@ def test_pipeline_keys_names_and_uniqueness() -> None:
     )
     assert found == [
         "argo-github-webhooks:pipelines[0].evnets: unknown key (allowed: name, template, events, branches, actions, "
-        "repositories, parameters, status)",
+        "repositories, parameters, status, forks)",
         "argo-github-webhooks:pipelines[0].name: 'Scan_All' is not a valid pipeline name (DNS-1123 label: a-z, 0-9, '-')",
         "argo-github-webhooks:pipelines[2].name: 'dup' is used by another pipeline (names must be unique)",
         "argo-github-webhooks:pipelines[3]: must be an object with keys name, template, events, branches, actions, "
-        "repositories, parameters, status",
+        "repositories, parameters, status, forks",
     ]
 
 

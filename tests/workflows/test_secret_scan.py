@@ -132,14 +132,17 @@ def test_only_the_credentials_step_mounts_the_app_key_and_the_scanner_sees_no_to
         return {mount["name"] for mount in container.get("volumeMounts", [])}
 
     assert mounts(CONTAINERS["credentials"]) == {"github-app", "github-app-scripts", "clone-credentials"}
-    assert mounts(CONTAINERS["clone"]) == {"source", "home", "clone-credentials"}
-    assert mounts(SCAN["container"]) == {"source"}
+    assert mounts(CONTAINERS["clone"]) == {"source", "tmp", "clone-credentials"}
+    assert mounts(SCAN["container"]) == {"source", "scanner-tmp"}  # its own /tmp, shared with no other container
+    assert all("scanner-tmp" not in mounts(container) for container in SCAN["initContainers"])
     assert CONTAINERS["credentials"]["image"] == PYTHON  # the same pinned image as the status hooks
     assert CONTAINERS["credentials"]["command"] == ["python3", "/opt/github-app/github_app.py", "git-credentials"]
     for container in [*SCAN["initContainers"], SCAN["container"]]:
         assert "@sha256:" in container["image"], container["name"]
         assert container["securityContext"]["readOnlyRootFilesystem"] is True
-    assert SCAN["securityContext"]["runAsNonRoot"] is True
+    # Non-root comes from the controller's workflowDefaults (settings/chart.py), as for users' templates: the
+    # template sets no pod securityContext of its own (tests/workflows/test_shipped_templates.py checks the pod).
+    assert "securityContext" not in SCAN
     assert "{{" not in CLONE_SCRIPT  # every value arrives in the environment
 
 

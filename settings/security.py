@@ -1,0 +1,203 @@
+"""The stack's security settings: who may reach Argo Server, and how tightly workflow pods are contained.
+
+Parsed apart from `settings.config` (which calls these functions) so the rules live next to each other: the optional
+UI ingress, the events ingress' source ranges, the cap on running Workflows, the Pod Security level and the
+NetworkPolicy of workflow pods. Each parser reports through `add(key, message)` and returns a safe default on error.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+AddProblem = Callable[[str, str], None]
+
+DEFAULT_PARALLELISM = 10  # Workflows running at once in the workflow namespace; more wait (Pending) in order
+MAX_PARALLELISM = 10_000
+POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
+DEFAULT_POD_SECURITY = "restricted"
+# Egress of workflow pods besides DNS: HTTPS, and 6443, the port kube-apiserver listens on in kubeadm, k3s and kind
+# clusters (NetworkPolicy sees the API server's real endpoint after `kubernetes.default:443` is translated).
+DEFAULT_EGRESS_PORTS = (443, 6443)
+DEFAULT_EGRESS_CIDRS = ("0.0.0.0/0", "::/0")
+UI_KEYS = ("host", "className", "annotations", "tlsSecretName", "sourceRanges")
+NETWORK_POLICY_KEYS = ("enabled", "egressCidrs", "egressPorts")
+# ingress-nginx's annotation that admits only the given client CIDRs (others get HTTP 403).
+SOURCE_RANGE_ANNOTATION = "nginx.ingress.kubernetes.io/whitelist-source-range"
+
+DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+@dataclass(frozen=True)
+class UiIngress:
+    """A second Ingress for the Argo UI (and the whole API): on its own host, which the user protects."""
+
+    host: str
+    class_name: str | None = None
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    tls_secret_name: str = "argo-workflows-ui-tls"
+    source_ranges: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NetworkPolicySettings:
+    """Default-deny for workflow pods: no ingress; egress only DNS and TCP `egress_ports` to `egress_cidrs`."""
+
+    enabled: bool = True
+    egress_cidrs: tuple[str, ...] = DEFAULT_EGRESS_CIDRS
+    egress_ports: tuple[int, ...] = DEFAULT_EGRESS_PORTS
+
+
+def source_range_annotations(source_ranges: Sequence[str]) -> dict[str, str]:
+    """The ingress annotation that restricts clients to `source_ranges` (none when the list is empty)."""
+    return {SOURCE_RANGE_ANNOTATION: ",".join(source_ranges)} if source_ranges else {}
+
+
+def parse_source_ranges(value: Any, key: str, add: AddProblem) -> tuple[str, ...]:
+    """A list of CIDRs (IPv4 or IPv6, host bits zero); [] means any client."""
+    if not isinstance(value, list):
+        add(key, "must be a list of CIDRs, e.g. ['192.30.252.0/22', '2a0a:a440::/29']")
+        return ()
+    ranges: list[str] = []
+    for index, item in enumerate(value):
+        try:
+            network = ipaddress.ip_network(item, strict=True) if isinstance(item, str) else None
+        except ValueError as error:
+            add(f"{key}[{index}]", f"{item!r} is not a CIDR ({error})")
+            continue
+        if network is None:
+            add(f"{key}[{index}]", f"{item!r} is not a CIDR string")
+        elif str(network) in ranges:
+            add(f"{key}[{index}]", f"{item!r} is listed twice")
+        else:
+            ranges.append(str(network))
+    return tuple(ranges)
+
+
+def _string_map(value: Any, key: str, add: AddProblem) -> dict[str, str]:
+    if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return dict(value)
+    add(key, "must be a map of strings to strings (quote numbers and booleans)")
+    return {}
+
+
+def parse_ui(value: Any, key: str, public_host: str, add: AddProblem) -> UiIngress | None:
+    """The optional UI ingress; None (the default) publishes no UI: use `kubectl port-forward`."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        add(key, f"must be an object with keys {', '.join(UI_KEYS)} (host required)")
+        return None
+    before = _Counter(add)
+    for unknown in sorted(set(value) - set(UI_KEYS)):
+        before.add(f"{key}.{unknown}", f"unknown key (allowed: {', '.join(UI_KEYS)})")
+    host = value.get("host")
+    if not (isinstance(host, str) and DNS_SUBDOMAIN.match(host) and "." in host):
+        before.add(f"{key}.host", f"{host!r} is required: a fully qualified, lower-case DNS name for the UI")
+    elif host == public_host:
+        before.add(
+            f"{key}.host",
+            f"{host!r} must differ from host: the UI ingress publishes the whole Argo Server API, the events "
+            "host only the events API",
+        )
+    class_name = value.get("className")
+    if class_name is not None and not (isinstance(class_name, str) and DNS_SUBDOMAIN.match(class_name)):
+        before.add(f"{key}.className", f"{class_name!r} is not a valid IngressClass name")
+    annotations = _string_map(value.get("annotations", {}), f"{key}.annotations", before.add)
+    tls_secret_name = value.get("tlsSecretName", UiIngress.tls_secret_name)
+    if not (isinstance(tls_secret_name, str) and DNS_SUBDOMAIN.match(tls_secret_name)):
+        before.add(f"{key}.tlsSecretName", f"{tls_secret_name!r} is not a valid Secret name (DNS-1123 subdomain)")
+    source_ranges = parse_source_ranges(value.get("sourceRanges", []), f"{key}.sourceRanges", before.add)
+    if before.count:
+        return None
+    return UiIngress(
+        host=host,
+        class_name=class_name,
+        annotations=annotations,
+        tls_secret_name=tls_secret_name,
+        source_ranges=source_ranges,
+    )
+
+
+def check_helm_values(value: Mapping[str, Any], key: str, add: AddProblem) -> None:
+    """helmValues must not publish more of Argo Server than the events API on the public host."""
+    server = value.get("server")
+    ingress = server.get("ingress") if isinstance(server, Mapping) else None
+    if not isinstance(ingress, Mapping):
+        return
+    for name in ("paths", "extraPaths", "pathType", "hosts"):
+        if name in ingress:
+            add(
+                f"{key}.server.ingress.{name}",
+                "is not allowed: the public ingress routes only the events API; publish the UI with `ui` "
+                "(its own host and Ingress), and set the host with `host`",
+            )
+
+
+def parse_parallelism(value: Any, key: str, add: AddProblem) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_PARALLELISM:
+        return value
+    add(key, f"{value!r} must be an integer from 1 to {MAX_PARALLELISM}: how many Workflows may run at once")
+    return DEFAULT_PARALLELISM
+
+
+def parse_pod_security(value: Any, key: str, add: AddProblem) -> str:
+    if value in POD_SECURITY_LEVELS:
+        return str(value)
+    add(key, f"{value!r} is not a Pod Security Standard level (allowed: {', '.join(POD_SECURITY_LEVELS)})")
+    return DEFAULT_POD_SECURITY
+
+
+def parse_network_policy(value: Any, key: str, add: AddProblem) -> NetworkPolicySettings:
+    if not isinstance(value, dict):
+        add(key, f"must be an object with keys {', '.join(NETWORK_POLICY_KEYS)}")
+        return NetworkPolicySettings()
+    for unknown in sorted(set(value) - set(NETWORK_POLICY_KEYS)):
+        add(f"{key}.{unknown}", f"unknown key (allowed: {', '.join(NETWORK_POLICY_KEYS)})")
+    enabled = value.get("enabled", True)
+    if not isinstance(enabled, bool):
+        add(f"{key}.enabled", f"{enabled!r} must be true or false")
+        enabled = True
+    cidrs = DEFAULT_EGRESS_CIDRS
+    if "egressCidrs" in value:
+        cidrs = parse_source_ranges(value["egressCidrs"], f"{key}.egressCidrs", add)
+    ports = DEFAULT_EGRESS_PORTS
+    if "egressPorts" in value:
+        ports = _parse_ports(value["egressPorts"], f"{key}.egressPorts", add)
+    if enabled and not (cidrs and ports):
+        add(
+            key,
+            "egressCidrs and egressPorts must not be empty while enabled: Argo's wait container reports every step's "
+            "result to the Kubernetes API server (set enabled: false to manage workflow pods' policies yourself)",
+        )
+    return NetworkPolicySettings(enabled=enabled, egress_cidrs=cidrs, egress_ports=ports)
+
+
+def _parse_ports(value: Any, key: str, add: AddProblem) -> tuple[int, ...]:
+    if not isinstance(value, list):
+        add(key, "must be a list of TCP port numbers, e.g. [443, 6443]")
+        return DEFAULT_EGRESS_PORTS
+    ports: list[int] = []
+    for index, port in enumerate(value):
+        if not (isinstance(port, int) and not isinstance(port, bool) and 1 <= port <= 65_535):
+            add(f"{key}[{index}]", f"{port!r} is not a port number (1-65535)")
+        elif port in ports:
+            add(f"{key}[{index}]", f"{port} is listed twice")
+        else:
+            ports.append(port)
+    return tuple(ports)
+
+
+class _Counter:
+    """Counts the problems one parser adds, so it can tell whether its own value is usable."""
+
+    def __init__(self, add: AddProblem) -> None:
+        self._add = add
+        self.count = 0
+
+    def add(self, key: str, message: str) -> None:
+        self.count += 1
+        self._add(key, message)

@@ -1,0 +1,126 @@
+"""The security keys: the UI ingress, source ranges, parallelism, Pod Security level, NetworkPolicy, forks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from settings.config import Ingress
+from settings.security import NetworkPolicySettings, UiIngress
+from tests.settings.test_config import parse, problems
+
+K = "argo-github-webhooks"
+
+
+def test_defaults_contain_by_default() -> None:
+    settings = parse()
+    assert settings.ui is None
+    assert settings.ingress.source_ranges == ()
+    assert settings.parallelism == 10
+    assert settings.pod_security == "restricted"
+    assert settings.network_policy == NetworkPolicySettings(
+        enabled=True, egress_cidrs=("0.0.0.0/0", "::/0"), egress_ports=(443, 6443)
+    )
+    assert settings.pipelines[0].forks is False
+
+
+def test_good_values() -> None:
+    settings = parse(
+        ui={
+            "host": "argo-ui.example.com",
+            "className": "internal",
+            "annotations": {"a": "b"},
+            "tlsSecretName": "ui-tls",
+            "sourceRanges": ["10.0.0.0/8"],
+        },
+        ingress={"sourceRanges": ["192.30.252.0/22", "2a0a:a440::/29", "140.82.115.3/32"]},
+        parallelism=50,
+        podSecurity="baseline",
+        networkPolicy={"enabled": True, "egressCidrs": ["140.82.112.0/20"], "egressPorts": [443]},
+        pipelines=[{"name": "p", "template": "workflows/secret-scan.yaml", "events": ["pull_request"], "forks": True}],
+    )
+    assert settings.ui == UiIngress(
+        host="argo-ui.example.com",
+        class_name="internal",
+        annotations={"a": "b"},
+        tls_secret_name="ui-tls",
+        source_ranges=("10.0.0.0/8",),
+    )
+    assert settings.ingress == Ingress(source_ranges=("192.30.252.0/22", "2a0a:a440::/29", "140.82.115.3/32"))
+    assert (settings.parallelism, settings.pod_security) == (50, "baseline")
+    assert settings.network_policy == NetworkPolicySettings(True, ("140.82.112.0/20",), (443,))
+    assert settings.pipelines[0].forks is True
+    assert parse(networkPolicy={"enabled": False}).network_policy.enabled is False
+
+
+def test_every_bad_value_is_named() -> None:
+    found = problems(
+        ui={"host": "argo.example.com", "classname": "x", "annotations": {"a": 1}, "sourceRanges": ["10.0.0.1/8"]},
+        ingress={"sourceRanges": ["192.30.252.0/22", "192.30.252.0/22", "not-a-cidr", 7]},
+        parallelism=0,
+        podSecurity="strict",
+        networkPolicy={"enabled": "yes", "egressCidrs": "0.0.0.0/0", "egressPorts": [443, 70000, True], "x": 1},
+    )
+    assert found == [
+        f"{K}:ingress.sourceRanges[1]: '192.30.252.0/22' is listed twice",
+        f"{K}:ingress.sourceRanges[2]: 'not-a-cidr' is not a CIDR "
+        "('not-a-cidr' does not appear to be an IPv4 or IPv6 network)",
+        f"{K}:ingress.sourceRanges[3]: 7 is not a CIDR string",
+        f"{K}:ui.classname: unknown key (allowed: host, className, annotations, tlsSecretName, sourceRanges)",
+        f"{K}:ui.host: 'argo.example.com' must differ from host: the UI ingress publishes the whole Argo Server API, "
+        "the events host only the events API",
+        f"{K}:ui.annotations: must be a map of strings to strings (quote numbers and booleans)",
+        f"{K}:ui.sourceRanges[0]: '10.0.0.1/8' is not a CIDR (10.0.0.1/8 has host bits set)",
+        f"{K}:parallelism: 0 must be an integer from 1 to 10000: how many Workflows may run at once",
+        f"{K}:podSecurity: 'strict' is not a Pod Security Standard level (allowed: restricted, baseline, privileged)",
+        f"{K}:networkPolicy.x: unknown key (allowed: enabled, egressCidrs, egressPorts)",
+        f"{K}:networkPolicy.enabled: 'yes' must be true or false",
+        f"{K}:networkPolicy.egressCidrs: must be a list of CIDRs, e.g. ['192.30.252.0/22', '2a0a:a440::/29']",
+        f"{K}:networkPolicy.egressPorts[1]: 70000 is not a port number (1-65535)",
+        f"{K}:networkPolicy.egressPorts[2]: True is not a port number (1-65535)",
+        f"{K}:networkPolicy: egressCidrs and egressPorts must not be empty while enabled: Argo's wait container "
+        "reports every step's result to the Kubernetes API server (set enabled: false to manage workflow pods' "
+        "policies yourself)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("ui", "problem"),
+    [
+        ("argo-ui.example.com", "ui: must be an object with keys host, className, annotations, tlsSecretName, "
+         "sourceRanges (host required)"),
+        ({}, "ui.host: None is required: a fully qualified, lower-case DNS name for the UI"),
+        ({"host": "UI.example.com", "tlsSecretName": "Bad"}, "ui.host: 'UI.example.com' is required: a fully "
+         "qualified, lower-case DNS name for the UI"),
+    ],
+)
+def test_ui_shapes(ui: Any, problem: str) -> None:
+    assert problems(ui=ui)[0] == f"{K}:{problem}"
+
+
+def test_parallelism_must_be_an_integer() -> None:
+    assert problems(parallelism="ten") == [
+        f"{K}:parallelism: 'ten' must be an integer from 1 to 10000: how many Workflows may run at once"
+    ]
+    assert problems(parallelism=True)[0].startswith(f"{K}:parallelism: True must be an integer")
+
+
+def test_forks_must_be_a_boolean_on_a_pull_request_pipeline() -> None:
+    scan = {"name": "p", "template": "workflows/secret-scan.yaml"}
+    assert problems(pipelines=[{**scan, "events": ["pull_request"], "forks": "yes"}]) == [
+        f"{K}:pipelines[0].forks: 'yes' must be true or false (true: pull requests from forks start this pipeline too)"
+    ]
+    assert problems(pipelines=[{**scan, "events": ["push", "release"], "forks": True}]) == [
+        f"{K}:pipelines[0].forks: does not apply: none of push, release is a pull request event"
+    ]
+    assert parse(pipelines=[{**scan, "events": ["push"], "forks": False}]).pipelines[0].forks is False
+
+
+def test_helm_values_cannot_publish_more_than_the_events_api() -> None:
+    found = problems(helmValues={"server": {"ingress": {"paths": ["/"], "extraPaths": [], "hosts": ["x.example.com"]}}})
+    message = (
+        "is not allowed: the public ingress routes only the events API; publish the UI with `ui` (its own host and "
+        "Ingress), and set the host with `host`"
+    )
+    assert found == [f"{K}:helmValues.server.ingress.{name}: {message}" for name in ("paths", "extraPaths", "hosts")]
