@@ -6,7 +6,7 @@ from pathlib import Path
 import pulumi
 
 from components.argo_workflows import ArgoWorkflows, ArgoWorkflowsArgs
-from components.github_webhooks import OrganizationWebhooks, OrganizationWebhooksArgs, WebhookSpec
+from components.github_webhooks import OrganizationWebhook, OrganizationWebhookArgs
 from components.pipeline import EventPipeline, EventPipelineArgs
 from components.webhook_auth import WebhookAuth, WebhookAuthArgs
 from settings.pulumi_config import github_credentials, load_settings
@@ -31,15 +31,13 @@ pipelines = [
     )
     for pipeline in settings.pipelines
 ]
-webhooks = [
-    WebhookSpec(pipeline.name, settings.webhook_url(pipeline), pipeline.events) for pipeline in settings.pipelines
-]
 organizations = {
-    organization: OrganizationWebhooks(
+    organization: OrganizationWebhook(
         f"github-{organization}",
-        OrganizationWebhooksArgs(
+        OrganizationWebhookArgs(
             organization=organization,
-            webhooks=webhooks,
+            url=settings.events_url,
+            events=settings.webhook_events(organization),
             secret=auth.secret,
             token=credentials.token,
             base_url=credentials.base_url,
@@ -51,6 +49,6 @@ organizations = {
 }
 
 pulumi.export("argoServerUrl", settings.argo_server_url)
-pulumi.export("webhookUrls", {pipeline.name: settings.webhook_url(pipeline) for pipeline in settings.pipelines})
+pulumi.export("webhookUrl", settings.events_url)
 pulumi.export("webhookSecret", auth.secret)
-pulumi.export("organizationWebhooks", {name: component.webhook_ids for name, component in organizations.items()})
+pulumi.export("organizationWebhooks", {name: component.webhook_id for name, component in organizations.items()})

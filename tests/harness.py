@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import runpy
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from settings.config import PROJECT
+from settings.config import PROJECT, SECRET_MUTABLE_KEY
 from settings.stack_files import read_stack_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +25,15 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's wire marker of a secret value
 SECRET_MARKER = "1b47061264138c4ac30d75fd1eb44270"
-MOCK_WEBHOOK_SECRET = "Zq7w" * 12
+
+
+def mock_password(resource_name: str) -> str:
+    """The `result` the mocks give a RandomPassword: distinct per resource, as real ones are, so rotation shows."""
+    return hashlib.sha256(resource_name.encode()).hexdigest()[:48]
+
+
+# What the hooks sign with at the default webhookSecretVersion 1 (the password of version 1).
+MOCK_WEBHOOK_SECRET = mock_password("github-webhook-secret-v1")
 
 
 def is_secret(value: Any) -> bool:
@@ -56,12 +65,12 @@ class Registered:
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
-    """Echoes inputs as outputs; gives ids, and a secret `result` for RandomPassword as the provider would."""
+    """Echoes inputs as outputs; gives ids, and a secret `result` for each RandomPassword as the provider would."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
         if args.typ == "random:index/randomPassword:RandomPassword":
-            state["result"] = {SECRET_SIG: SECRET_MARKER, "value": MOCK_WEBHOOK_SECRET}
+            state["result"] = {SECRET_SIG: SECRET_MARKER, "value": mock_password(args.name)}
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -130,9 +139,12 @@ def stack_config(**overrides: Any) -> dict[str, str]:
     }
     values.update(overrides)
     return {
-        f"{PROJECT}:{key}": value if isinstance(value, str) else json.dumps(value)
-        for key, value in values.items()
-        if value is not None
+        SECRET_MUTABLE_KEY: "true",
+        **{
+            f"{PROJECT}:{key}": value if isinstance(value, str) else json.dumps(value)
+            for key, value in values.items()
+            if value is not None
+        },
     }
 
 
