@@ -163,3 +163,44 @@ def run_stack(config: Mapping[str, str], stack: str = "dev", secret_keys: tuple[
         if _sync_await(output.is_secret()):
             run.secret_outputs.add(key)
     return run
+
+
+WEBHOOK_TYPE = "github:index/organizationWebhook:OrganizationWebhook"
+
+
+@dataclass(frozen=True)
+class RunDiff:
+    """What `pulumi up` would do going from one run's registrations to another's: names by (type, name)."""
+
+    created: frozenset[tuple[str, str]]
+    deleted: frozenset[tuple[str, str]]
+    updated: frozenset[tuple[str, str]]
+
+    def of_type(self, type_: str) -> RunDiff:
+        def keep(keys: frozenset[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+            return frozenset(key for key in keys if key[0] == type_)
+
+        return RunDiff(keep(self.created), keep(self.deleted), keep(self.updated))
+
+    @property
+    def count(self) -> int:
+        return len(self.created) + len(self.deleted) + len(self.updated)
+
+
+def diff_runs(before: StackRun | None, after: StackRun) -> RunDiff:
+    """Resources created, deleted, and registered with different inputs (secrets revealed) between two runs."""
+
+    def states(run: StackRun | None) -> dict[tuple[str, str], Any]:
+        return {(r.type, r.name): reveal(r.inputs) for r in run.resources} if run else {}
+
+    old, new = states(before), states(after)
+    return RunDiff(
+        created=frozenset(new.keys() - old.keys()),
+        deleted=frozenset(old.keys() - new.keys()),
+        updated=frozenset(key for key in new.keys() & old.keys() if new[key] != old[key]),
+    )
+
+
+def github_writes(before: StackRun | None, after: StackRun) -> int:
+    """GitHub API writes (hook create, edit or delete) that `pulumi up` makes from `before` to `after`."""
+    return diff_runs(before, after).of_type(WEBHOOK_TYPE).count
