@@ -179,8 +179,10 @@ def parse_settings(raw: Mapping[str, str], project_root: Path) -> StackSettings:
     helm_values = _parse_helm_values(values.get("helmValues", {}), problems)
     organizations = _parse_organizations(values.get("organizations"), problems)
     secret_version = _parse_secret_version(values.get("webhookSecretVersion", 1), problems)
+    before_pipelines = len(problems.items)
     pipelines = _parse_pipelines(values.get("pipelines"), project_root, organizations, problems)
-    _check_every_organization_has_a_pipeline(organizations, pipelines, problems)
+    if len(problems.items) == before_pipelines:  # a pipeline left out for its own problems may be the missing one
+        _check_every_organization_has_a_pipeline(organizations, pipelines, problems)
     _check_kubernetes_provider(raw, problems)
 
     if problems.items:

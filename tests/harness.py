@@ -51,6 +51,17 @@ def reveal(value: Any) -> Any:
     return value
 
 
+def without_secrets(value: Any) -> Any:
+    """The value with every secret blanked out: what may show in plain text."""
+    if is_secret(value):
+        return None
+    if isinstance(value, dict):
+        return {key: without_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_secrets(item) for item in value]
+    return value
+
+
 @dataclass(frozen=True)
 class Registered:
     type: str

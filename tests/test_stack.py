@@ -20,6 +20,7 @@ from tests.harness import (
     mock_password,
     reveal,
     run_stack,
+    without_secrets,
 )
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "argo-github-webhooks"}
@@ -363,18 +364,8 @@ def test_outputs(dev: StackRun) -> None:
 
 def test_no_secret_in_plain_inputs(dev: StackRun) -> None:
     for resource in dev.resources:
-        plain = json.dumps(_without_secrets(resource.inputs))
+        plain = json.dumps(without_secrets(resource.inputs))
         assert MOCK_WEBHOOK_SECRET not in plain, resource.name
-
-
-def _without_secrets(value: Any) -> Any:
-    if is_secret(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _without_secrets(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_without_secrets(item) for item in value]
-    return value
 
 
 def test_bad_config_registers_nothing() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
 
 import pytest
 import yaml
@@ -13,11 +12,11 @@ from tests.harness import (
     WEBHOOK_TYPE,
     StackRun,
     diff_runs,
-    is_secret,
     mock_password,
     reveal,
     run_stack,
     stack_config,
+    without_secrets,
 )
 
 PASSWORD = "random:index/randomPassword:RandomPassword"
@@ -114,15 +113,5 @@ def test_the_old_secret_stops_being_accepted_at_the_second_bump(runs: dict[int, 
 def test_no_secret_reaches_a_plain_input(runs: dict[int, StackRun]) -> None:
     secrets = {secret_of(version) for version in range(3, 8)}
     for resource in runs[5].resources:
-        plain = repr(_without_secrets(resource.inputs))
+        plain = repr(without_secrets(resource.inputs))
         assert not any(secret in plain for secret in secrets), resource.name
-
-
-def _without_secrets(value: Any) -> Any:
-    if is_secret(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _without_secrets(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_without_secrets(item) for item in value]
-    return value

@@ -542,3 +542,13 @@ def test_the_kubernetes_provider_must_update_secrets_in_place(value: str | None)
         "Secret argo-workflows-webhook-clients, which the Kubernetes provider would otherwise delete and recreate, "
         "failing every delivery in between; run: pulumi config set kubernetes:enableSecretMutable true"
     ]
+
+
+def test_an_invalid_pipeline_does_not_also_leave_its_organization_without_one() -> None:
+    assert problems(
+        organizations=["acme", "quiet"],
+        pipelines=[pipeline(name="a", organizations=["acme"]), pipeline(name="b", events=[], organizations=["quiet"])],
+    ) == [
+        "argo-github-webhooks:pipelines[1].events: must be a non-empty list of GitHub event names (e.g. [push, "
+        "pull_request])"
+    ]
