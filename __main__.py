@@ -31,6 +31,15 @@ pipelines = [
     )
     for pipeline in settings.pipelines
 ]
+# GitHub pings each new webhook at once: everything that answers it must exist first. The last resource of each chain
+# (each waits for the ones before it), rather than whole components: the same order, without expanding every
+# component into its children once per organization.
+answering: list[pulumi.Resource] = [
+    argo.chart,
+    argo.server_role_binding,
+    auth.clients,
+    *(pipeline.binding for pipeline in pipelines),
+]
 organizations = {
     organization: OrganizationWebhook(
         f"github-{organization}",
@@ -42,8 +51,7 @@ organizations = {
             token=credentials.token,
             base_url=credentials.base_url,
         ),
-        # GitHub pings each new webhook at once: everything that answers it must exist first.
-        opts=pulumi.ResourceOptions(depends_on=[argo, auth, *pipelines]),
+        opts=pulumi.ResourceOptions(depends_on=answering),
     )
     for organization in settings.organizations
 }

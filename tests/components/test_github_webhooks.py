@@ -85,3 +85,20 @@ def test_an_organization_costs_one_write(base: StackRun) -> None:
 
 def test_changing_the_pipelines_order_costs_nothing(base: StackRun) -> None:
     assert github_writes(base, run(pipelines=list(reversed(PIPELINES)))) == 0
+
+
+def test_each_hook_waits_for_everything_that_answers_its_first_ping(base: StackRun) -> None:
+    """The component depends on the last resource of each chain; through their own dependencies that is every
+    resource of Argo, of the webhook auth and of every pipeline (GitHub pings a new hook at once)."""
+    by_urn = {resource.urn: resource for resource in base.resources}
+    waited: set[str] = set()
+    pending = list(base.named("github-acme").dependencies)
+    while pending:
+        urn = pending.pop()
+        if urn not in waited:
+            waited.add(urn)
+            pending.extend(by_urn[urn].dependencies if urn in by_urn else ())
+    components = {base.named(name).urn for name in ("argo-workflows", "github-webhook", "hello", "scan", "audit")}
+    must_exist = {resource.urn for resource in base.resources if resource.parent in components}
+    assert len(must_exist) == 5 + 12 + 3 * 2  # Argo, the webhook auth, three pipelines
+    assert must_exist <= waited
