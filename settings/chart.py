@@ -15,9 +15,10 @@ WORKFLOW_SERVICE_ACCOUNT = "argo-workflow"
 SERVER_SERVICE_ACCOUNT = f"{RELEASE_NAME}-server"
 SERVER_READS_SERVICE_ACCOUNTS_ROLE = f"{RELEASE_NAME}-server-webhook-auth"
 
-# Finished runs go away on their own: successful ones after a day, failed ones after a week (for their logs);
-# pods of successful steps are deleted at once.
-WORKFLOW_TTL = {"secondsAfterSuccess": 86_400, "secondsAfterFailure": 604_800}
+# Finished runs go away on their own: successful ones after four days, failed ones after a week (for their logs);
+# pods of successful steps are deleted at once. A run's Workflow (named after its delivery) is what stops a
+# redelivery from running a pipeline twice, and GitHub redelivers for 3 days: keep it longer than that.
+WORKFLOW_TTL = {"secondsAfterSuccess": 345_600, "secondsAfterFailure": 604_800}
 POD_GC = {"strategy": "OnPodSuccess"}
 
 

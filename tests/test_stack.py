@@ -103,7 +103,7 @@ DEV_CHART_VALUES = {
         "workflowDefaults": {
             "spec": {
                 "serviceAccountName": "argo-workflow",
-                "ttlStrategy": {"secondsAfterSuccess": 86400, "secondsAfterFailure": 604800},
+                "ttlStrategy": {"secondsAfterSuccess": 345600, "secondsAfterFailure": 604800},
                 "podGC": {"strategy": "OnPodSuccess"},
             }
         },
