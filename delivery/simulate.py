@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from delivery.expr import Environment, ExprError, UnsupportedExpression, argo_parameter_value, environment, evaluate
 from delivery.github_events import catalogue
 from delivery.triggers import Trigger, compile_parameters, compile_trigger, failure_reason, workflow_metadata
+from delivery.workflow_names import RANDOM_SUFFIX_LENGTH
 from settings.config import EVENTS_DISCRIMINATOR, ConfigError, Pipeline, StackSettings, parse_settings
 from settings.stack_files import StackFileError, read_stack_config
 
@@ -107,7 +108,7 @@ def simulate_pipeline(pipeline: Pipeline, env: Environment) -> PipelineResult:
     if result.workflow is None:
         result.notes.append(
             "the X-GitHub-Delivery header is not a GUID: Argo names the run "
-            f"{pipeline.name}-<5 random characters>, and a redelivery would start another run"
+            f"{pipeline.name}-<{RANDOM_SUFFIX_LENGTH} random characters>, and a redelivery would start another run"
         )
     for name, expression in compile_parameters(pipeline).items():
         try:
