@@ -7,7 +7,7 @@ import pulumi
 
 from components.argo_workflows import ArgoWorkflows, ArgoWorkflowsArgs
 from components.github_app import GitHubApp, GitHubAppArgs
-from components.github_webhooks import OrganizationWebhooks, OrganizationWebhooksArgs, WebhookSpec
+from components.github_webhooks import OrganizationWebhook, OrganizationWebhookArgs
 from components.pipeline import EventPipeline, EventPipelineArgs
 from components.webhook_auth import WebhookAuth, WebhookAuthArgs
 from delivery.status_hooks import StatusReporting
@@ -46,26 +46,32 @@ pipelines = [
     )
     for pipeline in settings.pipelines
 ]
-webhooks = [
-    WebhookSpec(pipeline.name, settings.webhook_url(pipeline), pipeline.events) for pipeline in settings.pipelines
+# GitHub pings each new webhook at once: everything that answers it must exist first. The last resource of each chain
+# (each waits for the ones before it), rather than whole components: the same order, without expanding every
+# component into its children once per organization.
+answering: list[pulumi.Resource] = [
+    argo.chart,
+    *argo.server_role_bindings,
+    auth.clients,
+    *(pipeline.binding for pipeline in pipelines),
 ]
 organizations = {
-    organization: OrganizationWebhooks(
+    organization: OrganizationWebhook(
         f"github-{organization}",
-        OrganizationWebhooksArgs(
+        OrganizationWebhookArgs(
             organization=organization,
-            webhooks=webhooks,
+            url=settings.events_url,
+            events=settings.webhook_events(organization),
             secret=auth.secret,
             token=credentials.token,
             base_url=credentials.base_url,
         ),
-        # GitHub pings each new webhook at once: everything that answers it must exist first.
-        opts=pulumi.ResourceOptions(depends_on=[argo, auth, *pipelines]),
+        opts=pulumi.ResourceOptions(depends_on=answering),
     )
     for organization in settings.organizations
 }
 
 pulumi.export("argoServerUrl", settings.argo_server_url)
-pulumi.export("webhookUrls", {pipeline.name: settings.webhook_url(pipeline) for pipeline in settings.pipelines})
+pulumi.export("webhookUrl", settings.events_url)
 pulumi.export("webhookSecret", auth.secret)
-pulumi.export("organizationWebhooks", {name: component.webhook_ids for name, component in organizations.items()})
+pulumi.export("organizationWebhooks", {name: component.webhook_id for name, component in organizations.items()})

@@ -11,6 +11,12 @@ For every cell (organizations x pipelines) of a synthetic stack config it runs, 
   validation, no template files, no exports. It uses generic resource classes with a constructor of their own, so
   that the SDK sends a stack trace with each registration, as it does for the program's (see `_floor_classes`).
 
+And, in a process of its own, the GitHub writes (hooks created, edited or deleted) each operation costs: creating
+the stack, rotating the secret, adding a pipeline whose events the hooks already have or one with a new event, adding
+an organization. "After" is measured on the program: its registrations under mocks before and after the operation,
+diffed (`tests.harness.github_writes`). "Before" is the design it replaced, modelled: one hook per pipeline per
+organization, each with the pipeline's events and URL (`per_pipeline_hooks`).
+
 Both processes import the heavy modules (pulumi, the provider SDKs and the resource modules the program uses, Hera's
 models, the harness) before the clock starts; the time is the run alone. Peak memory is the process's peak RSS, so it
 includes those imports. This is a measurement, not a test: the exit code is 0 whether or not the targets are met.
@@ -26,14 +32,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 GRID = [(orgs, pipelines) for orgs in (1, 10, 50) for pipelines in (1, 5, 20)]
 TEMPLATES = ("hello-world", "secret-scan")  # the real files in workflows/, alternated
-# Each pipeline listens to one of these; over 20 pipelines no event is used by more than 20 (GitHub's limit).
+# Each pipeline listens to one of these (their union is the same from 4 pipelines on).
 EVENT_SETS = (["push"], ["pull_request"], ["push", "pull_request"], ["release"])
 
 # Targets of the issue.
@@ -71,19 +77,94 @@ def synthetic_pipelines(count: int) -> list[dict[str, Any]]:
     return pipelines
 
 
-def synthetic_config(organizations: int, pipelines: int) -> dict[str, str]:
+def synthetic_config(
+    organizations: int,
+    pipelines: int,
+    extra_pipelines: tuple[dict[str, Any], ...] = (),
+    secret_version: int = 1,
+) -> dict[str, str]:
     """The flat `project:key` config Pulumi would hand the program (built with the tests' `stack_config`)."""
     from tests.harness import stack_config
 
     return stack_config(
         organizations=[f"org-{index}" for index in range(1, organizations + 1)],
-        pipelines=synthetic_pipelines(pipelines),
+        pipelines=[*synthetic_pipelines(pipelines), *extra_pipelines],
+        webhookSecretVersion=secret_version,
         ingress={
             "className": "nginx",
             "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt-prod"},
             "tlsSecretName": "argo-tls",
         },
     )
+
+
+# --- GitHub writes per operation ----------------------------------------------------------------------------------
+
+ADDED = {"name": "added", "template": "workflows/hello-world.yaml"}
+OPERATIONS: dict[str, str] = {  # key -> column heading
+    "create": "create",
+    "rotate": "rotate",
+    "add_pipeline_known_event": "+ pipeline (known event)",
+    "add_pipeline_new_event": "+ pipeline (new event)",
+    "add_organization": "+ organization",
+}
+
+
+def operation_configs(organizations: int, pipelines: int) -> dict[str, tuple[dict[str, str] | None, dict[str, str]]]:
+    """Each operation as the config before and after it (None: the stack does not exist yet)."""
+    base = synthetic_config(organizations, pipelines)
+    return {
+        "create": (None, base),
+        "rotate": (base, synthetic_config(organizations, pipelines, secret_version=2)),
+        "add_pipeline_known_event": (
+            base,
+            synthetic_config(organizations, pipelines, ({**ADDED, "events": ["push"]},)),
+        ),
+        "add_pipeline_new_event": (
+            base,
+            synthetic_config(organizations, pipelines, ({**ADDED, "events": ["issues"]},)),
+        ),
+        "add_organization": (base, synthetic_config(organizations + 1, pipelines)),
+    }
+
+
+def per_pipeline_hooks(config: dict[str, str]) -> dict[str, tuple[Any, ...]]:
+    """The design before issue 10: a hook per pipeline per organization, posting to the pipeline's own URL."""
+    from settings.config import parse_settings
+
+    settings = parse_settings(config, PROJECT_ROOT)
+    return {
+        f"github-{organization}-{pipeline.name}": (pipeline.events, pipeline.name, settings.webhook_secret_version)
+        for organization in settings.organizations
+        for pipeline in settings.pipelines
+    }
+
+
+def hook_writes(before: dict[str, Any], after: dict[str, Any]) -> int:
+    """Hooks created, deleted or changed: one GitHub write each."""
+    changed = sum(1 for name in before.keys() & after.keys() if before[name] != after[name])
+    return len(after.keys() - before.keys()) + len(before.keys() - after.keys()) + changed
+
+
+def worker_writes(organizations: int, pipelines: int) -> dict[str, dict[str, int]]:
+    """Before: the per-pipeline model. After: the program itself, run under mocks before and after each operation."""
+    _import_heavy_modules()
+    from tests.harness import github_writes, run_stack
+
+    runs: dict[str, Any] = {}
+
+    def program(config: dict[str, str]) -> Any:
+        key = json.dumps(config, sort_keys=True)
+        if key not in runs:
+            runs[key] = run_stack(config)
+        return runs[key]
+
+    writes = {}
+    for operation, (old, new) in operation_configs(organizations, pipelines).items():
+        before = hook_writes(per_pipeline_hooks(old) if old else {}, per_pipeline_hooks(new))
+        after = github_writes(program(old) if old else None, program(new))
+        writes[operation] = {"before": before, "after": after}
+    return writes
 
 
 # --- the worker processes ------------------------------------------------------------------------------------------
@@ -315,6 +396,7 @@ class Cell:
     pipelines: int
     program: list[dict[str, Any]]
     floor: list[dict[str, Any]]
+    writes: dict[str, dict[str, int]] = field(default_factory=dict)  # operation -> before / after
 
     def median(self, runs: list[dict[str, Any]], key: str) -> float:
         return statistics.median(run[key] for run in runs)
@@ -362,6 +444,7 @@ class Cell:
             "import_seconds": self.median(self.program + self.floor, "import"),
             "program_runs": self.program,
             "floor_runs": self.floor,
+            "github_writes": self.writes,
         }
 
 
@@ -387,6 +470,7 @@ def measure(organizations: int, pipelines: int, repeat: int, scratch: Path) -> C
         record = ["--record", str(recording)] if repetition == 0 else []
         cell.program.append(_worker("program", "--cell", size, *record))
         cell.floor.append(_worker("floor", "--registrations", str(recording)))
+    cell.writes = _worker("writes", "--cell", size)  # its own process: no effect on the times above
     return cell
 
 
@@ -401,6 +485,20 @@ def table(cells: list[Cell]) -> str:
             f"| {cell.program_seconds:.3f} | {cell.floor_seconds:.3f} | {cell.ms_per_resource:.2f} "
             f"| {cell.ratio:.2f} | {cell.rss_mb:.0f} |"
         )
+    return "\n".join(lines)
+
+
+def writes_table(cells: list[Cell]) -> str:
+    """GitHub writes per operation, one hook per pipeline per organization (before) -> one per organization (after)."""
+    lines = [
+        "| orgs | pipelines | " + " | ".join(OPERATIONS.values()) + " |",
+        "| ---: | ---: |" + " ---: |" * len(OPERATIONS),
+    ]
+    for cell in cells:
+        counts = " | ".join(
+            f"{cell.writes[operation]['before']} → {cell.writes[operation]['after']}" for operation in OPERATIONS
+        )
+        lines.append(f"| {cell.organizations} | {cell.pipelines} | {counts} |")
     return "\n".join(lines)
 
 
@@ -436,8 +534,8 @@ def _parse_cell(text: str) -> tuple[int, int]:
         size = int(organizations), int(pipelines)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not ORGSxPIPELINES, e.g. 50x20") from None
-    if min(size) < 1 or size[1] > 20 * len(EVENT_SETS):
-        raise argparse.ArgumentTypeError(f"{text!r}: at least 1 of each, at most {20 * len(EVENT_SETS)} pipelines")
+    if min(size) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: at least 1 organization and 1 pipeline")
     return size
 
 
@@ -451,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cells", type=_parse_cells, default=GRID, help="e.g. 50x20,10x5 (default: the 3x3 grid)")
     parser.add_argument("--json", type=Path, help="also write every run's figures to this file")
     parser.add_argument("--profile", type=_parse_cell, metavar="ORGSxPIPELINES", help="profile one program run")
-    parser.add_argument("--worker", choices=("program", "floor"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=("program", "floor", "writes"), help=argparse.SUPPRESS)
     parser.add_argument("--cell", type=_parse_cell, help=argparse.SUPPRESS)
     parser.add_argument("--record", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--registrations", type=Path, help=argparse.SUPPRESS)
@@ -462,6 +560,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.worker == "floor":
         print(json.dumps(worker_floor(args.registrations)))
+        return 0
+    if args.worker == "writes":
+        print(json.dumps(worker_writes(*args.cell)))
         return 0
     if args.profile:
         worker_profile(*args.profile)
@@ -487,6 +588,10 @@ def main(argv: list[str] | None = None) -> int:
     print(table(cells))
     print()
     print(f"one-off imports before the clock (not in the figures): {imports:.2f} s per process (median)")
+    print()
+    print("GitHub writes per operation (one hook per pipeline per organization -> one per organization):")
+    print()
+    print(writes_table(cells))
     print()
     for line in targets(cells):
         print(line)

@@ -10,9 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.webhook_auth import SERVICE_ACCOUNT as WEBHOOK_SERVICE_ACCOUNT
-from components.webhook_auth import TOKEN_SECRET as WEBHOOK_TOKEN_SECRET
-from delivery.webhook_clients import WEBHOOK_CLIENTS_SECRET
+from delivery.webhook_clients import SLOTS, WEBHOOK_CLIENTS_SECRET
 from settings.chart import (
     CHART_NAME,
     CHART_REPOSITORY,
@@ -43,7 +41,7 @@ class ArgoWorkflowsArgs:
     ui: UiIngress | None = None
     # The ServiceAccounts webhook clients act as (keys of the webhook-clients Secret) and their token Secrets:
     # the server reads exactly these.
-    webhook_identities: Sequence[tuple[str, str]] = ((WEBHOOK_SERVICE_ACCOUNT, WEBHOOK_TOKEN_SECRET),)
+    webhook_identities: Sequence[tuple[str, str]] = tuple((slot.service_account, slot.token_secret) for slot in SLOTS)
 
     @classmethod
     def from_settings(cls, settings: StackSettings) -> ArgoWorkflowsArgs:
@@ -155,8 +153,12 @@ class ArgoWorkflows(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.argo_namespace, self.workflow_namespace]),
         )
         # The chart's server ClusterRole is off (server.rbac.create: false); these two Roles are all it gets.
-        self._server_role(f"{name}-server-workflows", self.workflow_namespace, server_rules(args.webhook_identities))
-        self._server_role(f"{name}-server-config", self.argo_namespace, SERVER_CONFIG_RULES)
+        self.server_role_bindings = [
+            self._server_role(
+                f"{name}-server-workflows", self.workflow_namespace, server_rules(args.webhook_identities)
+            ),
+            self._server_role(f"{name}-server-config", self.argo_namespace, SERVER_CONFIG_RULES),
+        ]
         self.ui_ingress = self._ui_ingress(f"{name}-ui", args.ui) if args.ui else None
         if args.network_policy.enabled:
             k8s.networking.v1.NetworkPolicy(
@@ -183,12 +185,14 @@ class ArgoWorkflows(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _server_role(self, resource_name: str, namespace: k8s.core.v1.Namespace, rules: list[dict[str, Any]]) -> None:
+    def _server_role(
+        self, resource_name: str, namespace: k8s.core.v1.Namespace, rules: list[dict[str, Any]]
+    ) -> k8s.rbac.v1.RoleBinding:
         metadata = {"name": SERVER_ROLE, "namespace": namespace.metadata.name, "labels": MANAGED_BY}
         argo_namespace = self.argo_namespace.metadata.name
         server = {"kind": "ServiceAccount", "name": SERVER_SERVICE_ACCOUNT, "namespace": argo_namespace}
         role = k8s.rbac.v1.Role(resource_name, metadata=metadata, rules=rules, opts=pulumi.ResourceOptions(parent=self))
-        k8s.rbac.v1.RoleBinding(
+        return k8s.rbac.v1.RoleBinding(
             resource_name,
             metadata=metadata,
             role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role.metadata.name},

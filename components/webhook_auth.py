@@ -1,4 +1,9 @@
-"""The identity GitHub deliveries act as, and the shared secret that proves a delivery comes from GitHub."""
+"""The identities GitHub deliveries act as, and the shared secrets that prove a delivery comes from GitHub.
+
+Three ServiceAccounts with fixed names (previous, current, next), each with its token and bound to the submit Role,
+and three passwords named by the secret version they belong to (N-1, N, N+1). See `delivery.webhook_clients` for why
+a rotation then never refuses a delivery, whatever the order of the updates and wherever `pulumi up` stops.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from delivery.webhook_clients import WEBHOOK_CLIENTS_SECRET, webhook_client_entry
+from delivery.webhook_clients import CURRENT, SLOTS, WEBHOOK_CLIENTS_SECRET, accepted_versions, webhook_clients_data
 from settings.labels import MANAGED_BY
 
-SERVICE_ACCOUNT = "github-webhook"
-TOKEN_SECRET = f"{SERVICE_ACCOUNT}.service-account-token"
 SUBMIT_ROLE = "submit-workflow-template"
 SECRET_LENGTH = 48
 
@@ -31,7 +34,7 @@ class WebhookAuthArgs:
 
 
 class WebhookAuth(pulumi.ComponentResource):
-    """ServiceAccount, its token, the least-privilege Role, and the generated secret GitHub signs deliveries with."""
+    """ServiceAccounts, their tokens, the least-privilege Role, the passwords and the webhook-clients Secret."""
 
     def __init__(self, name: str, args: WebhookAuthArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("argo-github-webhooks:index:WebhookAuth", name, None, opts)
@@ -40,47 +43,74 @@ class WebhookAuth(pulumi.ComponentResource):
         def metadata(object_name: str, **extra: object) -> dict[str, object]:
             return {"name": object_name, "namespace": args.namespace, "labels": MANAGED_BY, **extra}
 
-        self.service_account = k8s.core.v1.ServiceAccount(
-            f"{name}-service-account",
-            # Argo finds the token through this annotation (Kubernetes >= 1.24 creates no token Secret itself).
-            metadata=metadata(
-                SERVICE_ACCOUNT, annotations={"workflows.argoproj.io/service-account-token.name": TOKEN_SECRET}
-            ),
-            opts=child,
-        )
-        self.token = k8s.core.v1.Secret(
-            f"{name}-token",
-            metadata=metadata(
-                TOKEN_SECRET, annotations={"kubernetes.io/service-account.name": self.service_account.metadata.name}
-            ),
-            type="kubernetes.io/service-account-token",
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
-        )
+        self.service_accounts: dict[str, k8s.core.v1.ServiceAccount] = {}
+        self.tokens: dict[str, k8s.core.v1.Secret] = {}
+        for slot in SLOTS:
+            self.service_accounts[slot.role] = k8s.core.v1.ServiceAccount(
+                f"{name}-{slot.role}-service-account",
+                # Argo finds the token through this annotation (Kubernetes >= 1.24 creates no token Secret itself).
+                metadata=metadata(
+                    slot.service_account,
+                    annotations={"workflows.argoproj.io/service-account-token.name": slot.token_secret},
+                ),
+                opts=child,
+            )
+            self.tokens[slot.role] = k8s.core.v1.Secret(
+                f"{name}-{slot.role}-token",
+                metadata=metadata(
+                    slot.token_secret,
+                    annotations={"kubernetes.io/service-account.name": self.service_accounts[slot.role].metadata.name},
+                ),
+                type="kubernetes.io/service-account-token",
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+            )
         self.role = k8s.rbac.v1.Role(f"{name}-role", metadata=metadata(SUBMIT_ROLE), rules=SUBMIT_RULES, opts=child)
         self.role_binding = k8s.rbac.v1.RoleBinding(
             f"{name}-role-binding",
             metadata=metadata(SUBMIT_ROLE),
             role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": self.role.metadata.name},
             subjects=[
-                {"kind": "ServiceAccount", "name": self.service_account.metadata.name, "namespace": args.namespace}
+                {"kind": "ServiceAccount", "name": account.metadata.name, "namespace": args.namespace}
+                for account in self.service_accounts.values()
             ],
             opts=child,
         )
+        # Named by version, never replaced: a bump creates the password of N+2 and deletes the one of N-1.
         # Letters and digits only: safe in YAML, in GitHub's form and in shells; 48 of them are ~285 bits.
-        self.password = random.RandomPassword(
-            f"{name}-secret",
-            length=SECRET_LENGTH,
-            special=False,
-            keepers={"webhookSecretVersion": str(args.secret_version)},
-            opts=child,
+        self.passwords: dict[int, random.RandomPassword] = {
+            version: random.RandomPassword(
+                f"{name}-secret-v{version}",
+                length=SECRET_LENGTH,
+                special=False,
+                keepers={"webhookSecretVersion": str(version)},
+                opts=child,
+            )
+            for version in sorted(accepted_versions(args.secret_version).values())
+        }
+        # What the organization webhooks sign with.
+        self.secret: pulumi.Output[str] = pulumi.Output.secret(
+            self.passwords[args.secret_version + CURRENT.offset].result
         )
-        self.secret: pulumi.Output[str] = pulumi.Output.secret(self.password.result)
+        results = pulumi.Output.all(*(password.result for password in self.passwords.values()))
+        string_data = pulumi.Output.secret(
+            results.apply(
+                lambda values: webhook_clients_data(args.secret_version, dict(zip(self.passwords, values, strict=True)))
+            )
+        )
+        # Updated in place on every rotation (the stack requires kubernetes:enableSecretMutable): never absent.
+        # Only a change of type would replace it, and its fixed name then needs the old one deleted first.
         self.clients = k8s.core.v1.Secret(
             f"{name}-clients",
             metadata=metadata(WEBHOOK_CLIENTS_SECRET),
             type="Opaque",
-            string_data={SERVICE_ACCOUNT: self.secret.apply(webhook_client_entry)},
-            # A fixed name: a replacement must delete the old Secret first, or it clashes with itself.
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[self.role_binding]),
+            string_data=string_data,
+            # Each entry's ServiceAccount, token and Role must exist before a delivery can match the entry.
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                delete_before_replace=True,
+                depends_on=[self.role_binding, *self.tokens.values()],
+            ),
         )
-        self.register_outputs({"serviceAccount": self.service_account.metadata.name})
+        self.register_outputs(
+            {"serviceAccounts": [account.metadata.name for account in self.service_accounts.values()]}
+        )

@@ -13,14 +13,22 @@ import json
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from delivery.expr import Environment, ExprError, UnsupportedExpression, argo_parameter_value, environment, evaluate
 from delivery.github_events import catalogue
-from delivery.triggers import Trigger, compile_parameters, compile_trigger, failure_reason, well_known_expression
-from settings.config import ConfigError, Pipeline, StackSettings, parse_settings
+from delivery.triggers import (
+    Trigger,
+    compile_parameters,
+    compile_trigger,
+    failure_reason,
+    well_known_expression,
+    workflow_metadata,
+)
+from delivery.workflow_names import RANDOM_SUFFIX_LENGTH
+from settings.config import EVENTS_DISCRIMINATOR, ConfigError, Pipeline, StackSettings, parse_settings
 from settings.stack_files import StackFileError, read_stack_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +47,7 @@ class PipelineResult:
     fires: bool
     reason: str | None
     template: str | None = None
+    workflow: str | None = None  # the run's name; None when Argo picks a random one (delivery id not a GUID)
     parameters: dict[str, str | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     status: dict[str, str] | None = None  # the commit status the run would report: {"context", "commit"}
@@ -103,6 +112,12 @@ def simulate_pipeline(pipeline: Pipeline, env: Environment) -> PipelineResult:
     if not fires:
         return PipelineResult(pipeline.name, False, reason)
     result = PipelineResult(pipeline.name, True, None, template=pipeline.name)
+    result.workflow = evaluate(workflow_metadata(pipeline)["name"], env) or None
+    if result.workflow is None:
+        result.notes.append(
+            "the X-GitHub-Delivery header is not a GUID: Argo names the run "
+            f"{pipeline.name}-<{RANDOM_SUFFIX_LENGTH} random characters>, and a redelivery would start another run"
+        )
     for name, expression in compile_parameters(pipeline).items():
         try:
             result.parameters[name] = argo_parameter_value(evaluate(expression, env))
@@ -120,12 +135,9 @@ def simulate_pipeline(pipeline: Pipeline, env: Environment) -> PipelineResult:
 
 
 def simulate(settings: StackSettings, stack: str, event: str, payload: Mapping[str, Any], delivery: str) -> Simulation:
-    """Each pipeline's answer to the delivery sent to its own URL: only the discriminator differs between them."""
-    delivered = delivery_environment(payload, event, delivery, "", settings.workflow_namespace)  # JSON round trip once
-    results = [
-        simulate_pipeline(pipeline, replace(delivered, values={**delivered.values, "discriminator": pipeline.name}))
-        for pipeline in settings.pipelines
-    ]
+    """Each pipeline's answer to the delivery, posted to the stack's one events URL as every webhook does."""
+    delivered = delivery_environment(payload, event, delivery, EVENTS_DISCRIMINATOR, settings.workflow_namespace)
+    results = [simulate_pipeline(pipeline, delivered) for pipeline in settings.pipelines]
     return Simulation(event=event, delivery=delivery, stack=stack, pipelines=results)
 
 
@@ -181,6 +193,7 @@ def render_text(simulation: Simulation) -> str:
             lines.append(f"  {result.name}: does not fire: {result.reason}")
             continue
         lines.append(f"  {result.name}: fires, submits WorkflowTemplate {result.template}")
+        lines.append(f"      Workflow {result.workflow or f'{result.name}-<random>'}")
         lines.extend(
             f"      {name} = {value if value is not None else '(unknown)'}" for name, value in result.parameters.items()
         )

@@ -2,7 +2,8 @@
 
 Argo evaluates every WorkflowEventBinding in the namespace for every delivery, and one expression that fails turns
 the delivery into HTTP 500. So every expression written here reads the payload only through `?.` and `??`, the
-discriminator is tested first (other pipelines' bindings stop there), then the event name, then the filters.
+discriminator is tested first (a delivery to another discriminator stops there), then the event name, then the
+filters.
 
 The simulator evaluates exactly these expression strings (delivery.expr), so what it reports cannot drift from
 what the bindings do.
@@ -14,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from delivery.expr import quote
 from delivery.github_events import (
@@ -22,7 +24,8 @@ from delivery.github_events import (
     EVENTS_WITHOUT_REPOSITORY,
     PULL_REQUEST_EVENTS,
 )
-from settings.config import PayloadField, Pipeline, RawExpression
+from delivery.workflow_names import workflow_name_expression
+from settings.config import EVENTS_DISCRIMINATOR, PayloadField, Pipeline, RawExpression
 
 LABEL_PREFIX = "argo-github-webhooks"
 EVENT_HEADER = 'metadata["x-github-event"]'
@@ -40,6 +43,7 @@ class ConditionKind(Enum):
     ACTION = "action"
     REPOSITORY = "repository"
     SAME_REPOSITORY = "same_repository"
+    ORGANIZATION = "organization"
 
 
 @dataclass(frozen=True)
@@ -145,9 +149,18 @@ def _clause(pipeline: Pipeline, event: str) -> EventClause:
         conditions.append(Condition(ConditionKind.ACTION, f"{subject} in [{allowed}]", subject, pipeline.actions))
     if pipeline.repositories and event not in EVENTS_WITHOUT_REPOSITORY:
         conditions.append(_repository_condition(pipeline.repositories))
+    if pipeline.organizations:
+        conditions.append(_organization_condition(pipeline.organizations))
     if event in PULL_REQUEST_EVENTS and not pipeline.forks:
         conditions.append(_same_repository_condition())
     return EventClause(event, tuple(conditions))
+
+
+def _organization_condition(organizations: Sequence[str]) -> Condition:
+    """Every organization webhook's payload carries `organization`; GitHub logins are case-insensitive."""
+    subject = _string_at(("organization", "login"))
+    regexp = _anchored([_literal_regexp(login) for login in organizations], flags="(?i)")
+    return Condition(ConditionKind.ORGANIZATION, f"{subject} matches {quote(regexp)}", subject, tuple(organizations))
 
 
 def _same_repository_condition() -> Condition:
@@ -180,9 +193,12 @@ def _repository_condition(repositories: Sequence[str]) -> Condition:
 
 
 def compile_trigger(pipeline: Pipeline) -> Trigger:
-    """The pipeline's filters as conditions; the pipeline's name is its webhook's discriminator."""
+    """The pipeline's filters as conditions, behind the stack's one discriminator (every hook posts there)."""
     discriminator = Condition(
-        ConditionKind.DISCRIMINATOR, f"discriminator == {quote(pipeline.name)}", "discriminator", (pipeline.name,)
+        ConditionKind.DISCRIMINATOR,
+        f"discriminator == {quote(EVENTS_DISCRIMINATOR)}",
+        "discriminator",
+        (EVENTS_DISCRIMINATOR,),
     )
     return Trigger(discriminator, tuple(_clause(pipeline, event) for event in pipeline.events))
 
@@ -272,9 +288,10 @@ def _guarded_label(value: str) -> str:
     return f'({value} matches {quote(_LABEL_VALUE)} ? {value} : "")'
 
 
-def workflow_metadata(pipeline: Pipeline) -> dict[str, dict[str, str]]:
-    """Labels and annotations of each submitted Workflow (Argo evaluates each value as an expression)."""
+def workflow_metadata(pipeline: Pipeline) -> dict[str, Any]:
+    """Name, labels and annotations of each submitted Workflow (Argo evaluates each value as an expression)."""
     return {
+        "name": workflow_name_expression(pipeline.name, _header(DELIVERY_HEADER)),
         "labels": {
             f"{LABEL_PREFIX}/pipeline": quote(pipeline.name),
             f"{LABEL_PREFIX}/event": _guarded_label(_header(EVENT_HEADER)),
@@ -294,7 +311,7 @@ def failure_reason(condition: Condition, subject: object, trigger: Trigger) -> s
     """Why `condition` did not hold, in words, given the value it tested."""
     allowed = ", ".join(condition.allowed)
     if condition.kind is ConditionKind.DISCRIMINATOR:
-        return f"delivered to {subject}, pipeline's webhook is {allowed}"
+        return f"delivered to events/<namespace>/{subject}, the stack's webhooks post to .../{allowed}"
     if condition.kind is ConditionKind.EVENT:
         return f"event is {subject or '(none)'}, pipeline listens to {', '.join(trigger.events)}"
     if condition.kind is ConditionKind.NOT_DELETED:
@@ -310,4 +327,6 @@ def failure_reason(condition: Condition, subject: object, trigger: Trigger) -> s
     if condition.kind is ConditionKind.SAME_REPOSITORY:
         head = subject or "a deleted or unknown repository"
         return f"pull request from the fork {head}: forks run their author's code, opt in with forks: true"
+    if condition.kind is ConditionKind.ORGANIZATION:
+        return f"organization {subject or '(none)'} not in {allowed}"
     return f"repository {subject or '(none)'} not in {allowed}"

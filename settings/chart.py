@@ -19,9 +19,10 @@ SERVER_SERVICE = f"{RELEASE_NAME}-server"  # the chart's Service in front of Arg
 SERVER_PORT = 2746  # the chart's server.servicePort
 CONTROLLER_CONFIG_MAP = f"{RELEASE_NAME}-workflow-controller-configmap"  # read by the server at start
 
-# Finished runs go away on their own: successful ones after a day, failed ones after a week (for their logs);
-# pods of successful steps are deleted at once.
-WORKFLOW_TTL = {"secondsAfterSuccess": 86_400, "secondsAfterFailure": 604_800}
+# Finished runs go away on their own: successful ones after four days, failed ones after a week (for their logs);
+# pods of successful steps are deleted at once. A run's Workflow (named after its delivery) is what stops a
+# redelivery from running a pipeline twice, and GitHub redelivers for 3 days: keep it longer than that.
+WORKFLOW_TTL = {"secondsAfterSuccess": 345_600, "secondsAfterFailure": 604_800}
 POD_GC = {"strategy": "OnPodSuccess"}
 
 # Workflow pods run as one non-root user (Argo's own executor UID, so the executor's files in the shared emptyDirs

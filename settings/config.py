@@ -22,6 +22,7 @@ from delivery.github_events import (
     PULL_REQUEST_EVENTS,
     catalogue,
 )
+from delivery.workflow_names import MAX_PIPELINE_NAME_LENGTH
 from settings.github_access import (
     GitHubAccess,
     StatusReport,
@@ -49,7 +50,8 @@ PROJECT = "argo-github-webhooks"
 RELEASE_NAME = "argo-workflows"
 DEFAULT_CHART_VERSION = "1.0.18"
 EVENTS_DISCRIMINATOR = "github"  # the last segment of the stack's events URL, tested first by every binding
-MAX_WEBHOOKS_PER_EVENT = 20  # GitHub's limit per event per organization
+# The default Kubernetes provider must update Secrets in place: see _check_kubernetes_provider.
+SECRET_MUTABLE_KEY = "kubernetes:enableSecretMutable"
 
 WELL_KNOWN_PARAMETERS = ("git_url", "git_ref", "head_commit", "repository", "event", "delivery_id")
 
@@ -89,6 +91,7 @@ _PIPELINE_KEYS = (
     "branches",
     "actions",
     "repositories",
+    "organizations",
     "parameters",
     "status",
     "forks",
@@ -144,6 +147,7 @@ class Pipeline:
     parameters: Mapping[str, ParameterSource] = field(default_factory=dict)
     status: StatusReport | None = None  # the commit status the pipeline's runs report, if any
     forks: bool = False  # pull requests whose head repository is not the base repository start it too
+    organizations: tuple[str, ...] = ()  # as the stack spells them; empty: every organization of the stack
 
     @property
     def well_known_parameters(self) -> tuple[str, ...]:
@@ -179,9 +183,17 @@ class StackSettings:
         """The stack's one events endpoint: every organization's webhook posts here (discriminator `github`)."""
         return f"{self.argo_server_url}api/v1/events/{self.workflow_namespace}/{EVENTS_DISCRIMINATOR}"
 
-    def webhook_url(self, pipeline: Pipeline) -> str:
-        """Argo Server's events endpoint for the pipeline: the pipeline's name is the discriminator."""
-        return f"{self.argo_server_url}api/v1/events/{self.workflow_namespace}/{pipeline.name}"
+    def pipelines_of(self, organization: str) -> tuple[Pipeline, ...]:
+        """The pipelines that listen to `organization`'s deliveries: all but those whose `organizations` omit it."""
+        return tuple(
+            pipeline
+            for pipeline in self.pipelines
+            if not pipeline.organizations or organization in pipeline.organizations
+        )
+
+    def webhook_events(self, organization: str) -> tuple[str, ...]:
+        """What the organization's one webhook subscribes to: the union of its pipelines' events, sorted (stable)."""
+        return tuple(sorted({event for pipeline in self.pipelines_of(organization) for event in pipeline.events}))
 
 
 class _Problems:
@@ -228,8 +240,14 @@ def parse_settings(raw: Mapping[str, str], project_root: Path, secret_keys: Coll
     organizations = _parse_organizations(values.get("organizations"), problems)
     secret_version = _parse_secret_version(values.get("webhookSecretVersion", 1), problems)
     access = parse_github_access(values.get("githubApp"), values.get("githubToken"), secret_keys, _key, problems.add)
-    pipelines = _parse_pipelines(values.get("pipelines"), project_root, problems, has_access=access is not None)
+    before_pipelines = len(problems.items)
+    pipelines = _parse_pipelines(
+        values.get("pipelines"), project_root, organizations, problems, has_access=access is not None
+    )
+    if len(problems.items) == before_pipelines:  # a pipeline left out for its own problems may be the missing one
+        _check_every_organization_has_a_pipeline(organizations, pipelines, problems)
     check_unique_contexts({pipeline.name: pipeline.status for pipeline in pipelines}, _key("pipelines"), problems.add)
+    _check_kubernetes_provider(raw, problems)
     ui = parse_ui(values.get("ui"), _key("ui"), host, problems.add)
     parallelism = parse_parallelism(values.get("parallelism", DEFAULT_PARALLELISM), _key("parallelism"), problems.add)
     pod_security = parse_pod_security(
@@ -392,7 +410,7 @@ def _parse_secret_version(value: Any, problems: _Problems) -> int:
 
 
 def _parse_pipelines(
-    value: Any, project_root: Path, problems: _Problems, has_access: bool = False
+    value: Any, project_root: Path, organizations: tuple[str, ...], problems: _Problems, has_access: bool = False
 ) -> tuple[Pipeline, ...]:
     key = _key("pipelines")
     if value is None:
@@ -409,7 +427,7 @@ def _parse_pipelines(
         if not isinstance(entry, dict):
             problems.add(item, "must be an object with keys " + ", ".join(_PIPELINE_KEYS))
             continue
-        pipeline = _parse_pipeline(entry, item, project_root, templates, problems, has_access)
+        pipeline = _parse_pipeline(entry, item, project_root, templates, organizations, problems, has_access)
         if pipeline is None:
             continue
         if pipeline.name in seen_names:
@@ -417,7 +435,6 @@ def _parse_pipelines(
             continue
         seen_names.add(pipeline.name)
         pipelines.append(pipeline)
-    _check_webhook_limit(pipelines, key, problems)
     return tuple(pipelines)
 
 
@@ -426,6 +443,7 @@ def _parse_pipeline(
     item: str,
     project_root: Path,
     templates: dict[Path, WorkflowTemplateFile | None],
+    stack_organizations: tuple[str, ...],
     problems: _Problems,
     has_access: bool = False,
 ) -> Pipeline | None:
@@ -434,6 +452,13 @@ def _parse_pipeline(
     name = entry.get("name")
     if not isinstance(name, str) or not _DNS_LABEL.match(name):
         problems.add(f"{item}.name", f"{name!r} is not a valid pipeline name (DNS-1123 label: a-z, 0-9, '-')")
+    elif len(name) > MAX_PIPELINE_NAME_LENGTH:
+        problems.add(
+            f"{item}.name",
+            f"{name!r} is {len(name)} characters, at most {MAX_PIPELINE_NAME_LENGTH} are allowed: each run is named "
+            "<pipeline>-<X-GitHub-Delivery GUID, 36 characters> so that a redelivery never runs twice, and Argo "
+            "refuses Workflow names over 63 characters",
+        )
     template = _parse_template_path(entry.get("template"), f"{item}.template", project_root, templates, problems)
     events = _parse_events(entry.get("events"), f"{item}.events", problems)
     branches = _string_list(entry.get("branches", []), f"{item}.branches", _branch_pattern_problem, problems)
@@ -443,6 +468,7 @@ def _parse_pipeline(
     for event in events:  # e.g. Argo refuses repository transfers: deployable, but the user should know
         for warning in catalogue().warnings_for(event, actions):
             problems.warn(f"{item}.events", warning)
+    organizations = _parse_pipeline_organizations(entry, f"{item}.organizations", stack_organizations, problems)
     parameters = _parse_parameters(entry.get("parameters", {}), f"{item}.parameters", problems)
     forks = _parse_forks(entry.get("forks", False), events, f"{item}.forks", problems)
     if template is not None:
@@ -467,6 +493,7 @@ def _parse_pipeline(
         parameters=parameters,
         status=status,
         forks=forks,
+        organizations=organizations,
     )
 
 
@@ -631,15 +658,56 @@ def _check_parameters_against_template(
             )
 
 
-def _check_webhook_limit(pipelines: Sequence[Pipeline], key: str, problems: _Problems) -> None:
-    counts: dict[str, int] = {}
-    for pipeline in pipelines:
-        for event in pipeline.events:
-            counts[event] = counts.get(event, 0) + 1
-    for event, count in sorted(counts.items()):
-        if count > MAX_WEBHOOKS_PER_EVENT:
+def _parse_pipeline_organizations(
+    entry: Mapping[str, Any], key: str, stack_organizations: tuple[str, ...], problems: _Problems
+) -> tuple[str, ...]:
+    """A non-empty subset of the stack's organizations, matched case-insensitively, kept as the stack spells them."""
+    if "organizations" not in entry:
+        return ()
+    value = entry["organizations"]
+    if not isinstance(value, list) or not value:
+        problems.add(key, "must be a non-empty list of the stack's organizations (leave it out for all of them)")
+        return ()
+    known = {login.lower(): login for login in stack_organizations}
+    listing = ", ".join(stack_organizations) or "none"
+    chosen: list[str] = []
+    for index, login in enumerate(value):
+        item = f"{key}[{index}]"
+        if not isinstance(login, str) or not login:
+            problems.add(item, f"{login!r} is not an organization login")
+        elif login.lower() not in known:
+            problems.add(item, f"{login!r} is not one of the stack's organizations ({listing})")
+        elif known[login.lower()] in chosen:
+            problems.add(item, f"{login!r} is listed twice (logins are case-insensitive)")
+        else:
+            chosen.append(known[login.lower()])
+    return tuple(chosen)
+
+
+def _check_every_organization_has_a_pipeline(
+    organizations: tuple[str, ...], pipelines: tuple[Pipeline, ...], problems: _Problems
+) -> None:
+    """An organization no pipeline listens to would get a webhook with no events (GitHub would default it to push)."""
+    if not pipelines:
+        return
+    for index, organization in enumerate(organizations):
+        if not any(not pipeline.organizations or organization in pipeline.organizations for pipeline in pipelines):
             problems.add(
-                key,
-                f"{count} pipelines listen to {event!r}, but GitHub allows at most {MAX_WEBHOOKS_PER_EVENT} webhooks "
-                "per event per organization (each pipeline is one webhook in every organization)",
+                f"{_key('organizations')}[{index}]",
+                f"{organization!r} has no pipeline: every pipeline's organizations leaves it out (remove it, or add "
+                "it to a pipeline)",
             )
+
+
+def _check_kubernetes_provider(raw: Mapping[str, str], problems: _Problems) -> None:
+    """Rotation changes argo-workflows-webhook-clients; pulumi-kubernetes replaces a Secret whose data changes (and,
+    its name being fixed, deletes it first: every delivery fails with 403 meanwhile) unless the provider treats
+    Secrets as mutable. The default provider reads this key from the stack config."""
+    value = raw.get(SECRET_MUTABLE_KEY)
+    if str(value).lower() != "true":
+        problems.add(
+            SECRET_MUTABLE_KEY,
+            f"must be true (found {value!r}): rotating the webhook secret updates the Secret "
+            "argo-workflows-webhook-clients, which the Kubernetes provider would otherwise delete and recreate, "
+            "failing every delivery in between; run: pulumi config set kubernetes:enableSecretMutable true",
+        )

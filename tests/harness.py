@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import runpy
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from settings.config import PROJECT
+from settings.config import PROJECT, SECRET_MUTABLE_KEY
 from settings.stack_files import read_stack_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +25,15 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's wire marker of a secret value
 SECRET_MARKER = "1b47061264138c4ac30d75fd1eb44270"
-MOCK_WEBHOOK_SECRET = "Zq7w" * 12
+
+
+def mock_password(resource_name: str) -> str:
+    """The `result` the mocks give a RandomPassword: distinct per resource, as real ones are, so rotation shows."""
+    return hashlib.sha256(resource_name.encode()).hexdigest()[:48]
+
+
+# What the hooks sign with at the default webhookSecretVersion 1 (the password of version 1).
+MOCK_WEBHOOK_SECRET = mock_password("github-webhook-secret-v1")
 
 
 def is_secret(value: Any) -> bool:
@@ -67,12 +76,12 @@ class Registered:
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
-    """Echoes inputs as outputs; gives ids, and a secret `result` for RandomPassword as the provider would."""
+    """Echoes inputs as outputs; gives ids, and a secret `result` for each RandomPassword as the provider would."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
         if args.typ == "random:index/randomPassword:RandomPassword":
-            state["result"] = {SECRET_SIG: SECRET_MARKER, "value": MOCK_WEBHOOK_SECRET}
+            state["result"] = {SECRET_SIG: SECRET_MARKER, "value": mock_password(args.name)}
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -141,9 +150,12 @@ def stack_config(**overrides: Any) -> dict[str, str]:
     }
     values.update(overrides)
     return {
-        f"{PROJECT}:{key}": value if isinstance(value, str) else json.dumps(value)
-        for key, value in values.items()
-        if value is not None
+        SECRET_MUTABLE_KEY: "true",
+        **{
+            f"{PROJECT}:{key}": value if isinstance(value, str) else json.dumps(value)
+            for key, value in values.items()
+            if value is not None
+        },
     }
 
 
@@ -162,3 +174,44 @@ def run_stack(config: Mapping[str, str], stack: str = "dev", secret_keys: tuple[
         if _sync_await(output.is_secret()):
             run.secret_outputs.add(key)
     return run
+
+
+WEBHOOK_TYPE = "github:index/organizationWebhook:OrganizationWebhook"
+
+
+@dataclass(frozen=True)
+class RunDiff:
+    """What `pulumi up` would do going from one run's registrations to another's: names by (type, name)."""
+
+    created: frozenset[tuple[str, str]]
+    deleted: frozenset[tuple[str, str]]
+    updated: frozenset[tuple[str, str]]
+
+    def of_type(self, type_: str) -> RunDiff:
+        def keep(keys: frozenset[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+            return frozenset(key for key in keys if key[0] == type_)
+
+        return RunDiff(keep(self.created), keep(self.deleted), keep(self.updated))
+
+    @property
+    def count(self) -> int:
+        return len(self.created) + len(self.deleted) + len(self.updated)
+
+
+def diff_runs(before: StackRun | None, after: StackRun) -> RunDiff:
+    """Resources created, deleted, and registered with different inputs (secrets revealed) between two runs."""
+
+    def states(run: StackRun | None) -> dict[tuple[str, str], Any]:
+        return {(r.type, r.name): reveal(r.inputs) for r in run.resources} if run else {}
+
+    old, new = states(before), states(after)
+    return RunDiff(
+        created=frozenset(new.keys() - old.keys()),
+        deleted=frozenset(old.keys() - new.keys()),
+        updated=frozenset(key for key in new.keys() & old.keys() if new[key] != old[key]),
+    )
+
+
+def github_writes(before: StackRun | None, after: StackRun) -> int:
+    """GitHub API writes (hook create, edit or delete) that `pulumi up` makes from `before` to `after`."""
+    return diff_runs(before, after).of_type(WEBHOOK_TYPE).count

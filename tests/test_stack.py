@@ -17,6 +17,7 @@ from tests.harness import (
     StackRun,
     dev_config,
     is_secret,
+    mock_password,
     reveal,
     run_stack,
     without_secrets,
@@ -25,6 +26,7 @@ from tests.test_validation import kubernetes_problems
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "argo-github-webhooks"}
 COMPONENT = "argo-github-webhooks:index:"
+WEBHOOK = "github:index/organizationWebhook:OrganizationWebhook"
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +47,17 @@ def test_registers_exactly_these_resources(dev: StackRun) -> None:
             ("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "argo-workflows-server-config"),
             ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "argo-workflows-workflow-pods"),
             (f"{COMPONENT}WebhookAuth", "github-webhook"),
-            ("kubernetes:core/v1:ServiceAccount", "github-webhook-service-account"),
-            ("kubernetes:core/v1:Secret", "github-webhook-token"),
+            ("kubernetes:core/v1:ServiceAccount", "github-webhook-previous-service-account"),
+            ("kubernetes:core/v1:ServiceAccount", "github-webhook-current-service-account"),
+            ("kubernetes:core/v1:ServiceAccount", "github-webhook-next-service-account"),
+            ("kubernetes:core/v1:Secret", "github-webhook-previous-token"),
+            ("kubernetes:core/v1:Secret", "github-webhook-current-token"),
+            ("kubernetes:core/v1:Secret", "github-webhook-next-token"),
             ("kubernetes:rbac.authorization.k8s.io/v1:Role", "github-webhook-role"),
             ("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "github-webhook-role-binding"),
-            ("random:index/randomPassword:RandomPassword", "github-webhook-secret"),
+            ("random:index/randomPassword:RandomPassword", "github-webhook-secret-v0"),
+            ("random:index/randomPassword:RandomPassword", "github-webhook-secret-v1"),
+            ("random:index/randomPassword:RandomPassword", "github-webhook-secret-v2"),
             ("kubernetes:core/v1:Secret", "github-webhook-clients"),
             (f"{COMPONENT}GitHubApp", "workflow-github"),
             ("kubernetes:core/v1:ConfigMap", "workflow-github-scripts"),
@@ -59,10 +67,9 @@ def test_registers_exactly_these_resources(dev: StackRun) -> None:
             (f"{COMPONENT}EventPipeline", "secret-scan"),
             ("kubernetes:argoproj.io/v1alpha1:WorkflowTemplate", "secret-scan-template"),
             ("kubernetes:argoproj.io/v1alpha1:WorkflowEventBinding", "secret-scan-binding"),
-            (f"{COMPONENT}OrganizationWebhooks", "github-example-org"),
+            (f"{COMPONENT}OrganizationWebhook", "github-example-org"),
             ("pulumi:providers:github", "github-example-org-provider"),
-            ("github:index/organizationWebhook:OrganizationWebhook", "github-example-org-hello-world"),
-            ("github:index/organizationWebhook:OrganizationWebhook", "github-example-org-secret-scan"),
+            ("github:index/organizationWebhook:OrganizationWebhook", "github-example-org-webhook"),
         ]
     )
 
@@ -129,7 +136,7 @@ DEV_CHART_VALUES = {
                     "fsGroup": 8737,
                     "seccompProfile": {"type": "RuntimeDefault"},
                 },
-                "ttlStrategy": {"secondsAfterSuccess": 86400, "secondsAfterFailure": 604800},
+                "ttlStrategy": {"secondsAfterSuccess": 345600, "secondsAfterFailure": 604800},
                 "podGC": {"strategy": "OnPodSuccess"},
             }
         },
@@ -221,10 +228,20 @@ def test_the_server_gets_only_what_client_auth_and_webhook_auth_need(dev: StackR
             {
                 "apiGroups": [""],
                 "resources": ["secrets"],
-                "resourceNames": ["argo-workflows-webhook-clients", "github-webhook.service-account-token"],
+                "resourceNames": [
+                    "argo-workflows-webhook-clients",
+                    "github-webhook-previous.service-account-token",
+                    "github-webhook-current.service-account-token",
+                    "github-webhook-next.service-account-token",
+                ],
                 "verbs": ["get"],
             },
-            {"apiGroups": [""], "resources": ["serviceaccounts"], "resourceNames": ["github-webhook"], "verbs": ["get"]},
+            {
+                "apiGroups": [""],
+                "resources": ["serviceaccounts"],
+                "resourceNames": ["github-webhook-previous", "github-webhook-current", "github-webhook-next"],
+                "verbs": ["get"],
+            },
             {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
         ],
     }
@@ -354,24 +371,26 @@ def test_webhook_identity(dev: StackRun) -> None:
     def metadata(name: str, **extra: Any) -> dict[str, Any]:
         return {"name": name, "namespace": "workflows", "labels": MANAGED_BY, **extra}
 
-    assert dev.named("github-webhook-service-account").inputs == {
-        "apiVersion": "v1",
-        "kind": "ServiceAccount",
-        "metadata": metadata(
-            "github-webhook",
-            annotations={"workflows.argoproj.io/service-account-token.name": "github-webhook.service-account-token"},
-        ),
-    }
-    token = dev.named("github-webhook-token")
-    assert token.inputs == {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": metadata(
-            "github-webhook.service-account-token", annotations={"kubernetes.io/service-account.name": "github-webhook"}
-        ),
-        "type": "kubernetes.io/service-account-token",
-    }
-    assert token.delete_before_replace is True
+    for role in ("previous", "current", "next"):
+        account = f"github-webhook-{role}"
+        assert dev.named(f"github-webhook-{role}-service-account").inputs == {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": metadata(
+                account,
+                annotations={"workflows.argoproj.io/service-account-token.name": f"{account}.service-account-token"},
+            ),
+        }
+        token = dev.named(f"github-webhook-{role}-token")
+        assert token.inputs == {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": metadata(
+                f"{account}.service-account-token", annotations={"kubernetes.io/service-account.name": account}
+            ),
+            "type": "kubernetes.io/service-account-token",
+        }
+        assert token.delete_before_replace is True
     assert dev.named("github-webhook-role").inputs == {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "Role",
@@ -387,18 +406,22 @@ def test_webhook_identity(dev: StackRun) -> None:
         "kind": "RoleBinding",
         "metadata": metadata("submit-workflow-template"),
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "submit-workflow-template"},
-        "subjects": [{"kind": "ServiceAccount", "name": "github-webhook", "namespace": "workflows"}],
+        "subjects": [
+            {"kind": "ServiceAccount", "name": f"github-webhook-{role}", "namespace": "workflows"}
+            for role in ("previous", "current", "next")
+        ],
     }
 
 
 def test_generated_secret_and_the_clients_secret(dev: StackRun) -> None:
-    assert dev.named("github-webhook-secret").inputs == {
-        "length": 48,
-        "special": False,
-        "keepers": {"webhookSecretVersion": "1"},
-    }
+    for version in (0, 1, 2):
+        assert dev.named(f"github-webhook-secret-v{version}").inputs == {
+            "length": 48,
+            "special": False,
+            "keepers": {"webhookSecretVersion": str(version)},
+        }
     clients = dev.named("github-webhook-clients")
-    assert clients.delete_before_replace is True
+    assert clients.delete_before_replace is True  # only a change of type could replace it (mutable Secrets)
     string_data = clients.inputs["stringData"]
     assert is_secret(string_data)
     assert reveal(clients.inputs) == {
@@ -406,15 +429,17 @@ def test_generated_secret_and_the_clients_secret(dev: StackRun) -> None:
         "kind": "Secret",
         "metadata": {"name": "argo-workflows-webhook-clients", "namespace": "workflows", "labels": MANAGED_BY},
         "type": "Opaque",
-        "stringData": {"github-webhook": f"type: github\nsecret: {MOCK_WEBHOOK_SECRET}\n"},
+        "stringData": {
+            "github-webhook-previous": f"type: github\nsecret: {mock_password('github-webhook-secret-v0')}\n",
+            "github-webhook-current": f"type: github\nsecret: {MOCK_WEBHOOK_SECRET}\n",
+            "github-webhook-next": f"type: github\nsecret: {mock_password('github-webhook-secret-v2')}\n",
+        },
     }
-    entry = yaml.safe_load(reveal(string_data)["github-webhook"])
+    entry = yaml.safe_load(reveal(string_data)["github-webhook-current"])
     assert entry == {"type": "github", "secret": MOCK_WEBHOOK_SECRET}
-
-
-def test_secret_version_is_the_rotation_keeper() -> None:
-    run = run_stack({**dev_config(), "argo-github-webhooks:webhookSecretVersion": "7"})
-    assert run.named("github-webhook-secret").inputs["keepers"] == {"webhookSecretVersion": "7"}
+    # A delivery matching an entry needs that entry's ServiceAccount, token and Role in place.
+    waited_for = {urn.rsplit("::", 1)[1] for urn in clients.dependencies}
+    assert {"github-webhook-role-binding", "github-webhook-current-token", "github-webhook-next-token"} <= waited_for
 
 
 def test_workflow_templates_are_the_files_named_by_the_program(dev: StackRun) -> None:
@@ -440,9 +465,14 @@ def test_event_bindings_are_the_compiled_manifests(dev: StackRun) -> None:
         assert _urn(dev, f"{pipeline.name}-template", "WorkflowTemplate") in binding.dependencies
     hello = dev.named("hello-world-binding").inputs
     assert hello["spec"]["event"]["selector"] == (
-        'discriminator == "hello-world" && (metadata["x-github-event"] == ["push"] && payload?.deleted != true)'
+        'discriminator == "github" && (metadata["x-github-event"] == ["push"] && payload?.deleted != true)'
     )
     assert hello["spec"]["submit"]["workflowTemplateRef"] == {"name": "hello-world"}
+    guid = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    header = '(metadata["x-github-delivery"] ?? [""])[0]'
+    assert hello["spec"]["submit"]["metadata"]["name"] == (
+        f'({header} matches "{guid}" ? "hello-world-" + {header} : "")'
+    )
     assert [parameter["name"] for parameter in hello["spec"]["submit"]["arguments"]["parameters"]] == [
         "git_ref",
         "head_commit",
@@ -464,21 +494,19 @@ def test_pipelines_wait_for_argo(dev: StackRun) -> None:
 def test_organization_webhooks(dev: StackRun) -> None:
     provider = dev.named("github-example-org-provider")
     assert provider.inputs == {"owner": "example-org", "baseUrl": "https://api.github.com/"}
-    expected_events = {"hello-world": ["push"], "secret-scan": ["push", "pull_request"]}
-    for pipeline, events in expected_events.items():
-        webhook = dev.named(f"github-example-org-{pipeline}")
-        assert webhook.provider.startswith(provider.urn + "::")
-        assert is_secret(webhook.inputs["configuration"])  # carries the secret: the whole object stays secret
-        assert reveal(webhook.inputs) == {
-            "events": events,
-            "active": True,
-            "configuration": {
-                "url": f"https://argo.dev.example.com/api/v1/events/workflows/{pipeline}",
-                "contentType": "json",
-                "insecureSsl": False,
-                "secret": MOCK_WEBHOOK_SECRET,
-            },
-        }
+    webhook = dev.named("github-example-org-webhook")
+    assert webhook.provider.startswith(provider.urn + "::")
+    assert is_secret(webhook.inputs["configuration"])  # carries the secret: the whole object stays secret
+    assert reveal(webhook.inputs) == {
+        "events": ["pull_request", "push"],  # the union of hello-world's and secret-scan's, sorted
+        "active": True,
+        "configuration": {
+            "url": "https://argo.dev.example.com/api/v1/events/workflows/github",
+            "contentType": "json",
+            "insecureSsl": False,
+            "secret": MOCK_WEBHOOK_SECRET,
+        },
+    }
     component = dev.named("github-example-org")
     waited_for = {"github-webhook-clients", "hello-world-binding", "secret-scan-binding", "argo-workflows-chart"}
     assert waited_for <= {urn.rsplit("::", 1)[1] for urn in component.dependencies}
@@ -500,23 +528,15 @@ def test_github_credentials_reach_every_provider() -> None:
             "token": "ghp_example",
             "baseUrl": "https://ghe.example.com/api/v3/",
         }
-    assert len(run.of_type("github:index/organizationWebhook:OrganizationWebhook")) == 4
+    assert len(run.of_type(WEBHOOK)) == 2
 
 
 def test_outputs(dev: StackRun) -> None:
     assert dev.outputs == {
         "argoServerUrl": "https://argo.dev.example.com/",
-        "webhookUrls": {
-            "hello-world": "https://argo.dev.example.com/api/v1/events/workflows/hello-world",
-            "secret-scan": "https://argo.dev.example.com/api/v1/events/workflows/secret-scan",
-        },
+        "webhookUrl": "https://argo.dev.example.com/api/v1/events/workflows/github",
         "webhookSecret": MOCK_WEBHOOK_SECRET,
-        "organizationWebhooks": {
-            "example-org": {
-                "hello-world": "github-example-org-hello-world-id",
-                "secret-scan": "github-example-org-secret-scan-id",
-            }
-        },
+        "organizationWebhooks": {"example-org": "github-example-org-webhook-id"},
     }
     assert dev.secret_outputs == {"webhookSecret"}
 
@@ -527,27 +547,23 @@ def test_no_secret_in_plain_inputs(dev: StackRun) -> None:
         assert MOCK_WEBHOOK_SECRET not in plain, resource.name
 
 
-
 def test_bad_config_registers_nothing() -> None:
     with pytest.raises(ConfigError, match="argo-github-webhooks:host"):
         run_stack({**dev_config(), "argo-github-webhooks:host": "https://argo.example.com"})
 
 
-def test_prod_stack_has_a_webhook_per_organization_and_pipeline() -> None:
+def test_prod_stack_has_one_webhook_per_organization() -> None:
     prod = run_stack(dev_config("prod"), stack="prod")
-    webhooks = {
-        resource.name: reveal(resource.inputs)
-        for resource in prod.of_type("github:index/organizationWebhook:OrganizationWebhook")
-    }
+    webhooks = {resource.name: reveal(resource.inputs) for resource in prod.of_type(WEBHOOK)}
     assert {name: hook["events"] for name, hook in webhooks.items()} == {
-        "github-example-org-secret-scan": ["push", "pull_request"],
-        "github-example-org-release-audit": ["release"],
-        "github-example-org-labs-secret-scan": ["push", "pull_request"],
-        "github-example-org-labs-release-audit": ["release"],
+        "github-example-org-webhook": ["pull_request", "push", "release"],
+        "github-example-org-labs-webhook": ["pull_request", "push", "release"],
     }
-    assert prod.outputs["webhookUrls"] == {
-        "secret-scan": "https://argo.example.com/api/v1/events/workflows/secret-scan",
-        "release-audit": "https://argo.example.com/api/v1/events/workflows/release-audit",
+    assert {hook["configuration"]["url"] for hook in webhooks.values()} == {prod.outputs["webhookUrl"]}
+    assert prod.outputs["webhookUrl"] == "https://argo.example.com/api/v1/events/workflows/github"
+    assert prod.outputs["organizationWebhooks"] == {
+        "example-org": "github-example-org-webhook-id",
+        "example-org-labs": "github-example-org-labs-webhook-id",
     }
     assert prod.named("argo-workflows-chart").inputs["values"]["server"]["ingress"]["annotations"] == {
         "cert-manager.io/cluster-issuer": "letsencrypt-prod",

@@ -12,7 +12,7 @@ from settings.chart import chart_values
 from settings.config import parse_settings
 from settings.stack_files import stack_names
 from settings.templates import schema_problems
-from tests.harness import PROJECT_ROOT, StackRun, dev_config, run_stack
+from tests.harness import PROJECT_ROOT, StackRun, dev_config, run_stack, stack_config
 
 KUBERNETES_VERSION = "1.33.0"
 ARGO_MODELS = {"WorkflowTemplate": WorkflowTemplate, "WorkflowEventBinding": WorkflowEventBinding}
@@ -58,8 +58,21 @@ FREE_FORM = {
 }
 
 
-@pytest.fixture(scope="module", params=stack_names(PROJECT_ROOT))
+# Beside the stack files: organization filters and a rotated secret (the objects those add or change).
+FILTERS_AND_ROTATION = stack_config(
+    organizations=["acme", "Acme-Labs"],
+    webhookSecretVersion=7,
+    pipelines=[
+        {"name": "hello", "template": "workflows/hello-world.yaml", "events": ["push"], "organizations": ["acme"]},
+        {"name": "scan", "template": "workflows/secret-scan.yaml", "events": ["pull_request"]},
+    ],
+)
+
+
+@pytest.fixture(scope="module", params=[*stack_names(PROJECT_ROOT), "filters-and-rotation"])
 def stack(request: pytest.FixtureRequest) -> StackRun:
+    if request.param == "filters-and-rotation":
+        return run_stack(FILTERS_AND_ROTATION)
     return run_stack(dev_config(request.param), stack=request.param)
 
 

@@ -459,6 +459,7 @@ def write_project(tmp_path: Path, github_config: dict[str, Any]) -> Path:
     shutil.copytree(PROJECT_ROOT / "workflows", tmp_path / "workflows")
     config = {
         "argo-github-webhooks:host": "argo.ci.example.com",
+        "kubernetes:enableSecretMutable": True,  # the stack files' provider setting (rotation)
         "argo-github-webhooks:organizations": ["example-org"],
         "argo-github-webhooks:pipelines": [
             {"name": "hello-world", "template": "workflows/hello-world.yaml", "events": ["push"]}

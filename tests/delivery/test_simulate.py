@@ -52,6 +52,7 @@ def test_push_to_the_default_branch_fires_both_dev_pipelines(capsys: pytest.Capt
                 "fires": True,
                 "reason": None,
                 "template": "hello-world",
+                "workflow": f"hello-world-{DELIVERY}",
                 "parameters": {
                     "git_ref": "refs/heads/master",
                     "head_commit": "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
@@ -66,6 +67,7 @@ def test_push_to_the_default_branch_fires_both_dev_pipelines(capsys: pytest.Capt
                 "fires": True,
                 "reason": None,
                 "template": "secret-scan",
+                "workflow": f"secret-scan-{DELIVERY}",
                 "parameters": {
                     "git_url": "https://github.com/Codertocat/Hello-World.git",
                     "git_ref": "refs/heads/master",
@@ -125,6 +127,7 @@ def test_text_output(capsys: pytest.CaptureFixture[str]) -> None:
         f"pull_request delivery {DELIVERY} to stack dev\n"
         "  hello-world: does not fire: event is pull_request, pipeline listens to push\n"
         "  secret-scan: fires, submits WorkflowTemplate secret-scan\n"
+        f"      Workflow secret-scan-{DELIVERY}\n"
         "      git_url = https://github.com/Codertocat/Hello-World.git\n"
         "      git_ref = refs/pull/2/head\n"
         "      head_commit = ec26c3e57ca3a959ca5aad62de7213c562f8c821\n"
@@ -304,13 +307,13 @@ def test_simulator_agrees_with_the_compiled_selectors(label: str, event: str, bo
     """What the simulator reports is what Argo would compute from the bindings the program deploys."""
     settings = parse_settings({**dev_config(), **AGREEMENT_CONFIG}, PROJECT_ROOT)
     simulation = simulate(settings, "dev", event, body, DELIVERY)
+    # Every hook posts to the one events URL: Argo evaluates every binding in that one environment.
+    environment = delivery_environment(body, event, DELIVERY, "github", "workflows")
     for pipeline, result in zip(settings.pipelines, simulation.pipelines, strict=True):
-        environment = delivery_environment(body, event, DELIVERY, pipeline.name, "workflows")
         selector_says = evaluate(compile_trigger(pipeline).selector, environment)
         assert result.fires is selector_says, (label, pipeline.name, result.reason)
         assert (result.reason is None) is selector_says
-        for other in settings.pipelines:  # Argo evaluates every binding for every delivery
-            assert evaluate(compile_trigger(other).selector, environment) is (other is pipeline and selector_says)
+        assert result.workflow == (f"{pipeline.name}-{DELIVERY}" if selector_says else None)
     assert event in catalogue().deliverable
 
 

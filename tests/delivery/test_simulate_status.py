@@ -22,6 +22,7 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(PROJECT_ROOT / "workflows", tmp_path / "workflows")
     config = {
         "argo-github-webhooks:host": "argo.example.com",
+        "kubernetes:enableSecretMutable": True,  # the stack files' provider setting (rotation)
         "argo-github-webhooks:organizations": ["acme"],
         "argo-github-webhooks:githubApp": {"appId": 123, "privateKey": {"secure": "v1:c2VjcmV0"}},
         "argo-github-webhooks:pipelines": [

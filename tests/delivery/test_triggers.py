@@ -42,26 +42,26 @@ def one(**fields: Any) -> Pipeline:
     return settings_with({"name": "p", "template": "workflows/secret-scan.yaml", **fields}).pipelines[0]
 
 
-def env(body: dict[str, Any], event: str, discriminator: str = "p", delivery: str = DELIVERY) -> Environment:
+def env(body: dict[str, Any], event: str, discriminator: str = "github", delivery: str = DELIVERY) -> Environment:
     return delivery_environment(body, event, delivery, discriminator, "workflows")
 
 
 def fires(pipeline: Pipeline, body: dict[str, Any], event: str) -> bool:
-    return evaluate(compile_trigger(pipeline).selector, env(body, event, pipeline.name)) is True
+    return evaluate(compile_trigger(pipeline).selector, env(body, event)) is True
 
 
 def parameters(pipeline: Pipeline, body: dict[str, Any], event: str) -> dict[str, Any]:
-    environment = env(body, event, pipeline.name)
+    environment = env(body, event)
     return {name: evaluate(expression, environment) for name, expression in compile_parameters(pipeline).items()}
 
 
 def test_dev_selectors_are_exactly_these() -> None:
     hello, scan = parse_settings(dev_config(), PROJECT_ROOT).pipelines
     assert compile_trigger(hello).selector == (
-        'discriminator == "hello-world" && (metadata["x-github-event"] == ["push"] && payload?.deleted != true)'
+        'discriminator == "github" && (metadata["x-github-event"] == ["push"] && payload?.deleted != true)'
     )
     assert compile_trigger(scan).selector == (
-        'discriminator == "secret-scan" && ('
+        'discriminator == "github" && ('
         '(metadata["x-github-event"] == ["push"] && payload?.deleted != true'
         ' && (payload?.ref ?? "") matches "^refs/heads/(?:main|master)$")'
         ' || (metadata["x-github-event"] == ["pull_request"]'
@@ -177,12 +177,13 @@ def test_the_event_header_decides_not_the_payload_shape() -> None:
     # Argo trusts the signed header; without a head repository (a push body) the fork rule skips it, unless opted in.
     assert fires(pipeline, payload("push-branch"), "pull_request") is False
     assert fires(one(events=["pull_request"], forks=True), payload("push-branch"), "pull_request") is True
-    missing_header = {"payload": payload("push-branch"), "metadata": {}, "discriminator": "p", "namespace": "workflows"}
+    missing_header = {"payload": payload("push-branch"), "metadata": {}, "discriminator": "github", "namespace": "workflows"}
     assert evaluate(compile_trigger(pipeline).selector, missing_header) is False
 
 
-def test_other_pipelines_bindings_stop_at_the_discriminator() -> None:
+def test_a_delivery_to_another_discriminator_stops_at_the_discriminator() -> None:
     pipeline = one(events=["push"])
+    assert fires(pipeline, payload("push-branch"), "push") is True
     assert evaluate(compile_trigger(pipeline).selector, env(payload("push-branch"), "push", "other")) is False
 
 
@@ -295,7 +296,7 @@ def test_no_expression_fails_on_any_payload_with_any_event_header(body_name: str
     settings = _broad_settings()
     expressions = _all_expressions(settings)
     for event in sorted(catalogue().deliverable):
-        for discriminator in [pipeline.name for pipeline in settings.pipelines]:
+        for discriminator in ["github", "other"]:
             environment = env(body, event, discriminator)
             for expression in expressions:
                 evaluate(expression, environment)  # raises ExprError on a failure

@@ -16,7 +16,7 @@ import yaml
 from delivery.expr import evaluate
 from delivery.simulate import delivery_environment, main
 from delivery.triggers import compile_parameters, compile_trigger
-from settings.config import Pipeline, parse_settings
+from settings.config import EVENTS_DISCRIMINATOR, Pipeline, parse_settings
 from tests.harness import FIXTURES, PROJECT_ROOT, stack_config
 
 DELIVERY = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
@@ -36,14 +36,14 @@ def pipeline(events: list[str], **fields: Any) -> Pipeline:
 
 
 def fires(pipe: Pipeline, body: dict[str, Any], event: str) -> bool:
-    env = delivery_environment(body, event, DELIVERY, pipe.name, "workflows")
+    env = delivery_environment(body, event, DELIVERY, EVENTS_DISCRIMINATOR, "workflows")
     result = evaluate(compile_trigger(pipe).selector, env)
     assert isinstance(result, bool)  # never an error, whatever the payload: one failing binding fails every delivery
     return result
 
 
 def values(pipe: Pipeline, body: dict[str, Any], event: str, delivery: str = DELIVERY) -> dict[str, Any]:
-    env = delivery_environment(body, event, delivery, pipe.name, "workflows")
+    env = delivery_environment(body, event, delivery, EVENTS_DISCRIMINATOR, "workflows")
     return {name: evaluate(expression, env) for name, expression in compile_parameters(pipe).items()}
 
 
@@ -147,6 +147,7 @@ def _project(tmp_path: Path, template: str | None = None) -> Path:
         template_path.write_text(template)
     config = {
         "argo-github-webhooks:host": "argo.example.com",
+        "kubernetes:enableSecretMutable": True,  # the stack files' provider setting (rotation)
         "argo-github-webhooks:organizations": ["acme"],
         "argo-github-webhooks:pipelines": [
             {"name": "scan", "template": str(template_path), "events": ["push", "pull_request"]}
@@ -204,6 +205,7 @@ def test_simulator_says_why_a_fork_pull_request_did_not_fire(
         "fires": False,
         "reason": FORK_REASON.format("octo-fork/Hello-World"),
         "template": None,
+        "workflow": None,
         "parameters": {},
         "notes": [],
     }

@@ -63,7 +63,9 @@ def test_dev_stack_parses_to_the_documented_settings() -> None:
     assert scan.branches == ("main", "master")
     assert scan.actions == ("opened", "synchronize", "reopened")
     assert scan.well_known_parameters == ("git_url", "git_ref", "head_commit", "repository")
-    assert settings.webhook_url(scan) == "https://argo.dev.example.com/api/v1/events/workflows/secret-scan"
+    assert (hello.organizations, scan.organizations) == ((), ())
+    assert settings.events_url == "https://argo.dev.example.com/api/v1/events/workflows/github"
+    assert settings.webhook_events("example-org") == ("pull_request", "push")
     assert settings.argo_server_url == "https://argo.dev.example.com/"
 
 
@@ -82,7 +84,7 @@ def test_defaults_apply_when_optional_keys_are_absent() -> None:
 def test_ingress_path_is_part_of_every_url() -> None:
     settings = parse(ingress={"path": "/argo/"})
     assert settings.argo_server_url == "https://argo.example.com/argo/"
-    assert settings.webhook_url(settings.pipelines[0]) == "https://argo.example.com/argo/api/v1/events/workflows/hello"
+    assert settings.events_url == "https://argo.example.com/argo/api/v1/events/workflows/github"
 
 
 def test_all_problems_are_reported_at_once() -> None:
@@ -230,11 +232,11 @@ def test_pipeline_keys_names_and_uniqueness() -> None:
     )
     assert found == [
         "argo-github-webhooks:pipelines[0].evnets: unknown key (allowed: name, template, events, branches, actions, "
-        "repositories, parameters, status, forks)",
+        "repositories, organizations, parameters, status, forks)",
         "argo-github-webhooks:pipelines[0].name: 'Scan_All' is not a valid pipeline name (DNS-1123 label: a-z, 0-9, '-')",
         "argo-github-webhooks:pipelines[2].name: 'dup' is used by another pipeline (names must be unique)",
         "argo-github-webhooks:pipelines[3]: must be an object with keys name, template, events, branches, actions, "
-        "repositories, parameters, status, forks",
+        "repositories, organizations, parameters, status, forks",
     ]
 
 
@@ -506,9 +508,92 @@ def test_a_template_file_is_read_once_for_many_pipelines(monkeypatch: pytest.Mon
     assert calls == [PROJECT_ROOT / HELLO]
 
 
-def test_more_than_twenty_webhooks_per_event_is_refused() -> None:
-    assert parse(pipelines=[pipeline(name=f"p{index}") for index in range(20)]).pipelines[19].name == "p19"
-    assert problems(pipelines=[pipeline(name=f"p{index}") for index in range(21)]) == [
-        "argo-github-webhooks:pipelines: 21 pipelines listen to 'push', but GitHub allows at most 20 webhooks per "
-        "event per organization (each pipeline is one webhook in every organization)"
+def test_any_number_of_pipelines_may_listen_to_one_event() -> None:
+    """One webhook per organization: GitHub's 20 webhooks per event no longer limit the pipelines (issue 10)."""
+    settings = parse(pipelines=[pipeline(name=f"p{index}") for index in range(45)])
+    assert len(settings.pipelines) == 45
+    assert settings.webhook_events("acme") == ("push",)
+
+
+# --- one webhook per organization: the organizations filter, Workflow names, the Kubernetes provider -------------
+
+
+def test_webhook_events_are_the_sorted_union_of_each_organizations_pipelines() -> None:
+    settings = parse(
+        organizations=["acme", "Acme-Labs", "other"],
+        pipelines=[
+            pipeline(name="a", events=["release", "push"], actions=["published"]),
+            pipeline(name="b", events=["pull_request"], organizations=["ACME-labs"]),
+            pipeline(name="c", events=["issues", "push"], organizations=["other", "acme"]),
+        ],
+    )
+    assert [p.organizations for p in settings.pipelines] == [(), ("Acme-Labs",), ("other", "acme")]
+    assert settings.webhook_events("acme") == ("issues", "push", "release")
+    assert settings.webhook_events("Acme-Labs") == ("pull_request", "push", "release")
+    assert settings.webhook_events("other") == ("issues", "push", "release")
+    assert [p.name for p in settings.pipelines_of("Acme-Labs")] == ["a", "b"]
+
+
+def test_pipeline_organizations_must_be_a_non_empty_subset_without_duplicates() -> None:
+    found = problems(
+        organizations=["acme", "acme-labs"],
+        pipelines=[
+            pipeline(name="a", organizations=[]),
+            pipeline(name="b", organizations=["acme", "ACME", "nope", 3]),
+            pipeline(name="c", organizations="acme"),
+        ],
+    )
+    assert found == [
+        "argo-github-webhooks:pipelines[0].organizations: must be a non-empty list of the stack's organizations "
+        "(leave it out for all of them)",
+        "argo-github-webhooks:pipelines[1].organizations[1]: 'ACME' is listed twice (logins are case-insensitive)",
+        "argo-github-webhooks:pipelines[1].organizations[2]: 'nope' is not one of the stack's organizations "
+        "(acme, acme-labs)",
+        "argo-github-webhooks:pipelines[1].organizations[3]: 3 is not an organization login",
+        "argo-github-webhooks:pipelines[2].organizations: must be a non-empty list of the stack's organizations "
+        "(leave it out for all of them)",
+    ]
+
+
+def test_an_organization_no_pipeline_listens_to_is_refused() -> None:
+    found = problems(organizations=["acme", "quiet"], pipelines=[pipeline(name="a", organizations=["acme"])])
+    assert found == [
+        "argo-github-webhooks:organizations[1]: 'quiet' has no pipeline: every pipeline's organizations leaves it "
+        "out (remove it, or add it to a pipeline)"
+    ]
+
+
+def test_pipeline_names_must_leave_room_for_the_delivery_guid() -> None:
+    longest = "p" * 26
+    assert parse(pipelines=[pipeline(name=longest)]).pipelines[0].name == longest
+    assert problems(pipelines=[pipeline(name="p" * 27)]) == [
+        f"argo-github-webhooks:pipelines[0].name: '{'p' * 27}' is 27 characters, at most 26 are allowed: each run is "
+        "named <pipeline>-<X-GitHub-Delivery GUID, 36 characters> so that a redelivery never runs twice, and Argo "
+        "refuses Workflow names over 63 characters"
+    ]
+
+
+@pytest.mark.parametrize("value", [None, "false", "yes"])
+def test_the_kubernetes_provider_must_update_secrets_in_place(value: str | None) -> None:
+    raw = stack_config()
+    if value is None:
+        del raw["kubernetes:enableSecretMutable"]
+    else:
+        raw["kubernetes:enableSecretMutable"] = value
+    with pytest.raises(ConfigError) as raised:
+        parse_settings(raw, PROJECT_ROOT)
+    assert raised.value.problems == [
+        f"kubernetes:enableSecretMutable: must be true (found {value!r}): rotating the webhook secret updates the "
+        "Secret argo-workflows-webhook-clients, which the Kubernetes provider would otherwise delete and recreate, "
+        "failing every delivery in between; run: pulumi config set kubernetes:enableSecretMutable true"
+    ]
+
+
+def test_an_invalid_pipeline_does_not_also_leave_its_organization_without_one() -> None:
+    assert problems(
+        organizations=["acme", "quiet"],
+        pipelines=[pipeline(name="a", organizations=["acme"]), pipeline(name="b", events=[], organizations=["quiet"])],
+    ) == [
+        "argo-github-webhooks:pipelines[1].events: must be a non-empty list of GitHub event names (e.g. [push, "
+        "pull_request])"
     ]

@@ -151,6 +151,7 @@ def test_encrypted_values_in_a_stack_file_count_as_present(tmp_path: Path) -> No
     (tmp_path / "workflows" / "secret-scan.yaml").write_text((PROJECT_ROOT / SCAN).read_text())
     config = {
         "argo-github-webhooks:host": "argo.example.com",
+        "kubernetes:enableSecretMutable": True,  # the stack files' provider setting (rotation)
         "argo-github-webhooks:organizations": ["acme"],
         "argo-github-webhooks:githubApp": {"appId": 123, "privateKey": {"secure": "v1:AAAA"}},
         "argo-github-webhooks:pipelines": [{"name": "scan", "template": SCAN, "events": ["push"]}],
