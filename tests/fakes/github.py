@@ -1,8 +1,12 @@
 """A local fake of GitHub's REST API: a real HTTP server on 127.0.0.1 that answers like api.github.com.
 
 What every endpoint gets from `FakeGitHub` (the generic part):
-- authentication: `Authorization: Bearer <token>` or `token <token>`, else 401 `Bad credentials` /
-  `Requires authentication`, with GitHub's error body;
+- the headers every client of this project sends: a `User-Agent` (else 403, as GitHub) and the pinned
+  `X-GitHub-Api-Version` (else 400; stricter than GitHub, which falls back to its default version: the project pins
+  the version, so a request without it is a bug);
+- authentication: by default `Authorization: Bearer <token>` or `token <token>`, else 401 `Bad credentials` /
+  `Requires authentication`, with GitHub's error body; a route may bring its own authenticator instead (GitHub Apps
+  use a JWT for `/app/*` and installation tokens elsewhere: different credentials for different endpoints);
 - primary rate limit: `X-RateLimit-Limit/-Remaining/-Used/-Reset/-Resource` on every answer; once `remaining`
   reaches 0, 403 `API rate limit exceeded` until the reset time (read from the injectable clock);
 - scripted answers: `answer_next(method, path, FakeResponse(...), ...)` queues one-shot answers (a 429 with
@@ -12,8 +16,9 @@ What every endpoint gets from `FakeGitHub` (the generic part):
 - a record of every request (method, path, query, headers, JSON body) for exact assertions.
 
 Add an endpoint with `fake.add_route("GET", "/repos/{owner}/{repo}/commits/{ref}/status", handler)`, where the
-handler takes a `FakeRequest` (path parameters in `request.params`) and returns a `FakeResponse`.
-`OrganizationWebhooks` is one such set of routes: organization hooks and their deliveries.
+handler takes a `FakeRequest` (path parameters in `request.params`, what the authenticator accepted in
+`request.credential`) and returns a `FakeResponse`. `OrganizationWebhooks` is one such set of routes: organization
+hooks and their deliveries; `tests/fakes/github_app.py` is another: a GitHub App's JWT, installations and tokens.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 DOCS = "https://docs.github.com/rest"
+API_VERSION = "2022-11-28"  # what every client of this project pins
 
 
 @dataclass
@@ -41,6 +47,7 @@ class FakeRequest:
     headers: dict[str, str]  # names lower-cased
     body: Any  # decoded JSON, or None
     params: dict[str, str] = field(default_factory=dict)  # the route template's {placeholders}
+    credential: Any = None  # what the route's authenticator accepted: the token, a JWT's claims, ...
 
 
 @dataclass
@@ -51,6 +58,22 @@ class FakeResponse:
 
 
 Handler = Callable[[FakeRequest], FakeResponse]
+
+
+class Refused(Exception):
+    """Raised by an authenticator: GitHub answers 401 with this message."""
+
+
+# Checks the request's credentials: returns what it accepted (kept in `request.credential`) or raises `Refused`.
+Authenticator = Callable[[FakeRequest], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    authenticate: Authenticator | None  # None: the fake's own token
 
 
 def error(status: int, message: str, **headers: str) -> FakeResponse:
@@ -74,12 +97,15 @@ class RateLimit:
 class FakeGitHub:
     """The server and its generic behaviour; endpoints are routes added by the test or a route set."""
 
-    def __init__(self, token: str = "fake-token", clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, token: str = "fake-token", clock: Callable[[], float] = time.time, api_version: str = API_VERSION
+    ) -> None:
         self.token = token
         self.clock = clock
+        self.api_version = api_version
         self.rate_limit = RateLimit()
         self.requests: list[FakeRequest] = []
-        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self._routes: list[Route] = []
         self._scripted: list[tuple[str, re.Pattern[str], FakeResponse]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -119,12 +145,17 @@ class FakeGitHub:
 
     # -- configuration -----------------------------------------------------------------------------------------
 
-    def add_route(self, method: str, template: str, handler: Handler) -> None:
-        self._routes.append((method, _template_pattern(template), handler))
+    def add_route(
+        self, method: str, template: str, handler: Handler, authenticate: Authenticator | None = None
+    ) -> None:
+        """`authenticate` replaces the check of the fake's own token for this route."""
+        self._routes.append(Route(method, _template_pattern(template), handler, authenticate))
 
-    def route(self, method: str, template: str) -> Callable[[Handler], Handler]:
+    def route(
+        self, method: str, template: str, authenticate: Authenticator | None = None
+    ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.add_route(method, template, handler)
+            self.add_route(method, template, handler, authenticate)
             return handler
 
         return register
@@ -208,23 +239,43 @@ class FakeGitHub:
             }
             return response
 
-    def _answer(self, request: FakeRequest) -> FakeResponse:
+    def check_token(self, request: FakeRequest) -> str:
+        """The default authenticator: the fake's own token, as `Bearer` or `token`."""
         authorization = request.headers.get("authorization", "")
         if not authorization:
-            return error(401, "Requires authentication")
+            raise Refused("Requires authentication")
         if authorization not in (f"Bearer {self.token}", f"token {self.token}"):
-            return error(401, "Bad credentials")
+            raise Refused("Bad credentials")
+        return self.token
+
+    def _answer(self, request: FakeRequest) -> FakeResponse:
+        if not request.headers.get("user-agent"):
+            return error(
+                403, "Request forbidden by administrative rules. Please make sure your request has a User-Agent"
+            )
+        if request.headers.get("x-github-api-version") != self.api_version:
+            return error(400, f"X-GitHub-Api-Version must be {self.api_version}")
+        route, match = self._route(request)
+        try:
+            request.credential = (route.authenticate if route and route.authenticate else self.check_token)(request)
+        except Refused as refusal:
+            return error(401, str(refusal))
         if self.rate_limit.remaining <= 0:
             return error(403, "API rate limit exceeded for user ID 1.", **{"X-RateLimit-Remaining": "0"})
         for index, (method, pattern, response) in enumerate(self._scripted):
             if method == request.method and pattern.match(request.path):
                 del self._scripted[index]
                 return FakeResponse(response.status, response.body, dict(response.headers))
-        for method, pattern, handler in self._routes:
-            if method == request.method and (match := pattern.match(request.path)):
-                request.params = match.groupdict()
-                return handler(request)
-        return error(404, "Not Found")
+        if route is None or match is None:
+            return error(404, "Not Found")
+        request.params = match.groupdict()
+        return route.handler(request)
+
+    def _route(self, request: FakeRequest) -> tuple[Route | None, re.Match[str] | None]:
+        for route in self._routes:
+            if route.method == request.method and (match := route.pattern.match(request.path)):
+                return route, match
+        return None, None
 
 
 def _handler_class(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:

@@ -14,8 +14,9 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from tests.fakes.github import FakeGitHub, error
+from tests.fakes.github_app import GitHubAppRoutes, unb64
 from tests.harness import PROJECT_ROOT
-from tests.workflows.fake_github_app import FakeGitHub, RunningFake
 from workflows.github_app import KeyProblem, app_jwt, git_host, parse_private_key
 
 SCRIPT = PROJECT_ROOT / "workflows" / "github_app.py"
@@ -37,10 +38,13 @@ def pem(key: rsa.RSAPrivateKey, form: serialization.PrivateFormat = serializatio
     return key.private_bytes(serialization.Encoding.PEM, form, serialization.NoEncryption()).decode()
 
 
+INSTALLATION_LOOKUP = "/repos/{owner}/{repo}/installation"  # the first request of every App flow
+
+
 @pytest.fixture
-def github(key: rsa.RSAPrivateKey) -> Iterator[FakeGitHub]:
-    with RunningFake(FakeGitHub(APP_ID, key.public_key(), installations={"acme/widgets": 77})) as fake:
-        yield fake
+def github(key: rsa.RSAPrivateKey) -> Iterator[GitHubAppRoutes]:
+    with FakeGitHub() as fake:
+        yield GitHubAppRoutes(fake, APP_ID, key.public_key(), installations={"acme/widgets": 77})
 
 
 @pytest.fixture
@@ -56,9 +60,9 @@ def run(action: str, environment: dict[str, str]) -> subprocess.CompletedProcess
     return subprocess.run([sys.executable, str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60, check=False)
 
 
-def status_environment(github: FakeGitHub, credentials: Path, phase: str, **extra: str) -> dict[str, str]:
+def status_environment(api_url: str, credentials: Path, phase: str, **extra: str) -> dict[str, str]:
     return {
-        "GITHUB_API_URL": github.url,
+        "GITHUB_API_URL": api_url,
         "GITHUB_APP_ID": APP_ID,
         "GITHUB_CREDENTIALS_DIR": str(credentials),
         "WORKFLOW_ANNOTATIONS": json.dumps(ANNOTATIONS),
@@ -71,12 +75,14 @@ def status_environment(github: FakeGitHub, credentials: Path, phase: str, **extr
     }
 
 
-def assert_no_secret(result: subprocess.CompletedProcess[str], github: FakeGitHub, key: rsa.RSAPrivateKey) -> None:
+def assert_no_secret(
+    result: subprocess.CompletedProcess[str], github: GitHubAppRoutes, key: rsa.RSAPrivateKey
+) -> None:
     output = result.stdout + result.stderr
     for minted in github.minted:
         assert minted.token not in output
-    for request in github.requests:
-        authorization = request.headers.get("Authorization", "")
+    for request in github.fake.requests:
+        authorization = request.headers.get("authorization", "")
         assert authorization.split(" ", 1)[-1] not in output
     body = "".join(pem(key).splitlines()[1:-1])
     assert body[:40] not in output
@@ -93,9 +99,9 @@ def assert_no_secret(result: subprocess.CompletedProcess[str], github: FakeGitHu
     ],
 )
 def test_reports_each_phase_with_a_token_for_one_repository_and_one_permission(
-    github: FakeGitHub, app_credentials: Path, key: rsa.RSAPrivateKey, phase: str, state: str, words: str
+    github: GitHubAppRoutes, app_credentials: Path, key: rsa.RSAPrivateKey, phase: str, state: str, words: str
 ) -> None:
-    result = run("status", status_environment(github, app_credentials, phase))
+    result = run("status", status_environment(github.fake.base_url, app_credentials, phase))
     assert result.returncode == 0, result.stderr
     assert github.statuses == [
         (
@@ -112,7 +118,7 @@ def test_reports_each_phase_with_a_token_for_one_repository_and_one_permission(
     (minted,) = github.minted
     assert (minted.installation, minted.repositories, minted.permissions) == (77, ["widgets"], {"statuses": "write"})
     assert github.revoked == {minted.token}  # revoked as soon as the status is posted
-    assert [(r.method, r.path) for r in github.requests] == [
+    assert [(r.method, r.path) for r in github.fake.requests] == [
         ("GET", "/repos/acme/widgets/installation"),
         ("POST", "/app/installations/77/access_tokens"),
         ("POST", f"/repos/acme/widgets/statuses/{SHA}"),
@@ -128,15 +134,15 @@ def test_reports_each_phase_with_a_token_for_one_repository_and_one_permission(
     assert_no_secret(result, github, key)
 
 
-def test_pkcs8_keys_work_too(github: FakeGitHub, tmp_path: Path, key: rsa.RSAPrivateKey) -> None:
+def test_pkcs8_keys_work_too(github: GitHubAppRoutes, tmp_path: Path, key: rsa.RSAPrivateKey) -> None:
     (tmp_path / "private-key.pem").write_text(pem(key, serialization.PrivateFormat.PKCS8))
-    result = run("status", status_environment(github, tmp_path, "Succeeded"))
+    result = run("status", status_environment(github.fake.base_url, tmp_path, "Succeeded"))
     assert "reported argo/secret-scan=success" in result.stdout
     assert len(github.statuses) == 1
 
 
-def test_description_stays_within_githubs_140_characters(github: FakeGitHub, app_credentials: Path) -> None:
-    result = run("status", status_environment(github, app_credentials, "Failed", WORKFLOW_NAME="w" * 253))
+def test_description_stays_within_githubs_140_characters(github: GitHubAppRoutes, app_credentials: Path) -> None:
+    result = run("status", status_environment(github.fake.base_url, app_credentials, "Failed", WORKFLOW_NAME="w" * 253))
     assert result.returncode == 0
     (_, _, body) = github.statuses[0]
     assert len(body["description"]) == 140
@@ -144,10 +150,10 @@ def test_description_stays_within_githubs_140_characters(github: FakeGitHub, app
 
 
 def test_app_not_installed_on_the_repository_is_a_clear_message(
-    github: FakeGitHub, app_credentials: Path, key: rsa.RSAPrivateKey
+    github: GitHubAppRoutes, app_credentials: Path, key: rsa.RSAPrivateKey
 ) -> None:
     github.installations.clear()
-    result = run("status", status_environment(github, app_credentials, "Succeeded"))
+    result = run("status", status_environment(github.fake.base_url, app_credentials, "Succeeded"))
     assert result.returncode == 0  # reporting never turns the run red
     assert result.stdout.strip() == (
         f"could not report commit status argo/secret-scan=success on acme/widgets@{SHA}: the GitHub App "
@@ -159,26 +165,26 @@ def test_app_not_installed_on_the_repository_is_a_clear_message(
 
 
 def test_a_wrong_app_id_gets_401_and_is_not_retried(
-    github: FakeGitHub, app_credentials: Path, key: rsa.RSAPrivateKey
+    github: GitHubAppRoutes, app_credentials: Path, key: rsa.RSAPrivateKey
 ) -> None:
-    result = run("status", status_environment(github, app_credentials, "Succeeded", GITHUB_APP_ID="1"))
+    result = run("status", status_environment(github.fake.base_url, app_credentials, "Succeeded", GITHUB_APP_ID="1"))
     assert result.returncode == 0
     assert "HTTP 401 ('Issuer' claim ('iss') must be the app ID, got '1'): GitHub refused the credentials" in result.stdout
-    assert len(github.requests) == 1
+    assert len(github.fake.requests) == 1
     assert_no_secret(result, github, key)
 
 
-def test_a_key_github_does_not_know_gets_401(github: FakeGitHub, tmp_path: Path) -> None:
+def test_a_key_github_does_not_know_gets_401(github: GitHubAppRoutes, tmp_path: Path) -> None:
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     (tmp_path / "private-key.pem").write_text(pem(other))
-    result = run("status", status_environment(github, tmp_path, "Succeeded"))
+    result = run("status", status_environment(github.fake.base_url, tmp_path, "Succeeded"))
     assert "HTTP 401 (JWT signature does not verify)" in result.stdout
     assert github.statuses == []
 
 
-def test_server_errors_are_retried_a_bounded_number_of_times(github: FakeGitHub, app_credentials: Path) -> None:
-    github.fail_next = [(502, {}), (503, {})]
-    result = run("status", status_environment(github, app_credentials, "Succeeded"))
+def test_server_errors_are_retried_a_bounded_number_of_times(github: GitHubAppRoutes, app_credentials: Path) -> None:
+    github.fake.answer_next("GET", INSTALLATION_LOOKUP, error(502, "injected 502"), error(503, "injected 503"))
+    result = run("status", status_environment(github.fake.base_url, app_credentials, "Succeeded"))
     assert "reported argo/secret-scan=success" in result.stdout
     assert result.stderr.splitlines() == [
         "GET repos/acme/widgets/installation: HTTP 502 (injected 502); retrying in 0.01 s",
@@ -186,31 +192,36 @@ def test_server_errors_are_retried_a_bounded_number_of_times(github: FakeGitHub,
     ]
 
 
-def test_server_errors_give_up_after_three_attempts(github: FakeGitHub, app_credentials: Path) -> None:
-    github.fail_next = [(500, {})] * 5
-    result = run("status", status_environment(github, app_credentials, "Succeeded"))
+def test_server_errors_give_up_after_three_attempts(github: GitHubAppRoutes, app_credentials: Path) -> None:
+    github.fake.answer_next("GET", INSTALLATION_LOOKUP, *[error(500, "injected 500")] * 5)
+    result = run("status", status_environment(github.fake.base_url, app_credentials, "Succeeded"))
     assert result.returncode == 0
     assert result.stdout.strip().endswith(
         "GET repos/acme/widgets/installation: HTTP 500 after 3 attempts (injected 500)"
     )
-    assert len(github.requests) == 3
+    assert len(github.fake.requests) == 3
     assert github.statuses == []
 
 
-def test_rate_limits_are_waited_for(github: FakeGitHub, app_credentials: Path) -> None:
-    github.fail_next = [(403, {"Retry-After": "0"}), (429, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "0"})]
-    result = run("status", status_environment(github, app_credentials, "Succeeded"))
+def test_rate_limits_are_waited_for(github: GitHubAppRoutes, app_credentials: Path) -> None:
+    github.fake.answer_next(
+        "GET",
+        INSTALLATION_LOOKUP,
+        error(403, "secondary rate limit", **{"Retry-After": "0"}),
+        error(429, "rate limit", **{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "0"}),
+    )
+    result = run("status", status_environment(github.fake.base_url, app_credentials, "Succeeded"))
     assert "reported argo/secret-scan=success" in result.stdout
     assert len(github.statuses) == 1
 
 
-def test_a_fine_grained_token_is_used_as_it_is_and_never_revoked(github: FakeGitHub, tmp_path: Path) -> None:
+def test_a_fine_grained_token_is_used_as_it_is_and_never_revoked(github: GitHubAppRoutes, tmp_path: Path) -> None:
     github.personal_tokens.add("github_pat_example")
     (tmp_path / "token").write_text("github_pat_example\n")
-    result = run("status", status_environment(github, tmp_path, "Failed", GITHUB_APP_ID=""))
+    result = run("status", status_environment(github.fake.base_url, tmp_path, "Failed", GITHUB_APP_ID=""))
     assert "reported argo/secret-scan=failure" in result.stdout
-    assert [(r.method, r.path) for r in github.requests] == [("POST", f"/repos/acme/widgets/statuses/{SHA}")]
-    assert github.requests[0].headers["Authorization"] == "Bearer github_pat_example"
+    assert [(r.method, r.path) for r in github.fake.requests] == [("POST", f"/repos/acme/widgets/statuses/{SHA}")]
+    assert github.fake.requests[0].headers["authorization"] == "Bearer github_pat_example"
     assert "github_pat_example" not in result.stdout + result.stderr
 
 
@@ -223,27 +234,27 @@ def test_a_fine_grained_token_is_used_as_it_is_and_never_revoked(github: FakeGit
     ],
 )
 def test_no_report_without_a_repository_and_a_commit(
-    github: FakeGitHub, app_credentials: Path, annotations: dict[str, str], problem: str
+    github: GitHubAppRoutes, app_credentials: Path, annotations: dict[str, str], problem: str
 ) -> None:
-    environment = status_environment(github, app_credentials, "Succeeded", WORKFLOW_ANNOTATIONS=json.dumps(annotations))
+    environment = status_environment(github.fake.base_url, app_credentials, "Succeeded", WORKFLOW_ANNOTATIONS=json.dumps(annotations))
     result = run("status", environment)
     assert (result.returncode, result.stdout.strip()) == (0, f"no commit status reported: {problem}")
-    assert github.requests == []
+    assert github.fake.requests == []
 
 
 def test_unreachable_github_is_reported_not_raised(app_credentials: Path) -> None:
-    environment = status_environment(FakeGitHub(APP_ID, None, url="http://127.0.0.1:9/"), app_credentials, "Error")  # type: ignore[arg-type]
+    environment = status_environment("http://127.0.0.1:9/", app_credentials, "Error")
     result = run("status", environment)
     assert result.returncode == 0
     assert "GitHub cannot be reached after 3 attempts" in result.stdout
 
 
 def test_git_credentials_carry_a_contents_read_token_for_the_github_host_only(
-    github: FakeGitHub, app_credentials: Path, tmp_path: Path, key: rsa.RSAPrivateKey
+    github: GitHubAppRoutes, app_credentials: Path, tmp_path: Path, key: rsa.RSAPrivateKey
 ) -> None:
     target = tmp_path / "gitconfig"
     environment = {
-        "GITHUB_API_URL": github.url,
+        "GITHUB_API_URL": github.fake.base_url,
         "GITHUB_APP_ID": APP_ID,
         "GITHUB_CREDENTIALS_DIR": str(app_credentials),
         "REPOSITORY": "acme/widgets",
@@ -267,7 +278,7 @@ def test_git_credentials_carry_a_contents_read_token_for_the_github_host_only(
     assert_no_secret(result, github, key)
 
 
-def test_git_credentials_without_credentials_leave_the_clone_anonymous(github: FakeGitHub, tmp_path: Path) -> None:
+def test_git_credentials_without_credentials_leave_the_clone_anonymous(github: GitHubAppRoutes, tmp_path: Path) -> None:
     target = tmp_path / "gitconfig"
     environment = {"GITHUB_CREDENTIALS_DIR": str(tmp_path / "absent"), "REPOSITORY": "acme/widgets", "GIT_CREDENTIALS_FILE": str(target)}
     result = run("git-credentials", environment)
@@ -275,10 +286,10 @@ def test_git_credentials_without_credentials_leave_the_clone_anonymous(github: F
     assert not target.exists()
 
 
-def test_git_credentials_fail_the_clone_when_github_refuses(github: FakeGitHub, app_credentials: Path, tmp_path: Path) -> None:
+def test_git_credentials_fail_the_clone_when_github_refuses(github: GitHubAppRoutes, app_credentials: Path, tmp_path: Path) -> None:
     github.installations.clear()
     environment = {
-        "GITHUB_API_URL": github.url,
+        "GITHUB_API_URL": github.fake.base_url,
         "GITHUB_APP_ID": APP_ID,
         "GITHUB_CREDENTIALS_DIR": str(app_credentials),
         "REPOSITORY": "acme/widgets",
@@ -310,11 +321,6 @@ def test_git_host_of_each_kind_of_github(api_url: str, host: str) -> None:
 def test_the_stdlib_signature_is_the_one_cryptography_computes(key: rsa.RSAPrivateKey) -> None:
     token = app_jwt(APP_ID, parse_private_key(pem(key)), 1_700_000_000)
     header, claims, signature = token.split(".")
-    import base64
-
-    def unb64(text: str) -> bytes:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
     expected = key.sign(f"{header}.{claims}".encode(), padding.PKCS1v15(), hashes.SHA256())
     assert unb64(signature) == expected  # PKCS#1 v1.5 is deterministic: byte for byte the same
     assert json.loads(unb64(claims)) == {"iat": 1_699_999_940, "exp": 1_700_000_540, "iss": APP_ID}
