@@ -37,7 +37,7 @@ github_app = GitHubApp(
         credentials=access.secret_data if access else None,
     ),
 )
-reporting = StatusReporting(settings.argo_server_url, credentials.api_url, access.app_id if access else None)
+reporting = StatusReporting(settings.ui_url, credentials.api_url, access.app_id if access else None)
 pipelines = [
     EventPipeline(
         pipeline.name,

@@ -43,7 +43,7 @@ REPORT_DEADLINE_SECONDS = 300
 class StatusReporting:
     """What the hooks need to know about the stack: where Argo's UI and GitHub's API are, and which App."""
 
-    argo_server_url: str
+    ui_url: str | None  # the UI's base URL the status links to; None: no link (the UI is not published)
     api_url: str
     app_id: int | None
 
@@ -85,7 +85,7 @@ def _report_template(context: str, reporting: StatusReporting) -> dict[str, Any]
         *([{"name": "GITHUB_APP_ID", "value": str(reporting.app_id)}] if reporting.app_id is not None else []),
         {"name": "GITHUB_CREDENTIALS_DIR", "value": CREDENTIALS_MOUNT},
         {"name": "STATUS_CONTEXT", "value": context},
-        {"name": "ARGO_SERVER_URL", "value": reporting.argo_server_url},
+        {"name": "ARGO_UI_URL", "value": reporting.ui_url or ""},
         {"name": "WORKFLOW_NAME", "value": "{{workflow.name}}"},
         {"name": "WORKFLOW_NAMESPACE", "value": "{{workflow.namespace}}"},
         {"name": "WORKFLOW_STATUS", "value": "{{workflow.status}}"},

@@ -179,6 +179,12 @@ class StackSettings:
         return f"https://{self.host}{self.ingress.path}"
 
     @property
+    def ui_url(self) -> str | None:
+        """Argo's UI, where a run can be looked at: the `ui` host, if the stack publishes one (the public host serves
+        only the events API)."""
+        return f"https://{self.ui.host}/" if self.ui else None
+
+    @property
     def events_url(self) -> str:
         """The stack's one events endpoint: every organization's webhook posts here (discriminator `github`)."""
         return f"{self.argo_server_url}api/v1/events/{self.workflow_namespace}/{EVENTS_DISCRIMINATOR}"

@@ -373,13 +373,15 @@ def status_request(environ: Mapping[str, str]) -> tuple[str, str, dict[str, str]
         raise ValueError(f"workflow status {phase!r} is not one of {', '.join(STATES)}")
     state = STATES[phase]
     name = environ.get("WORKFLOW_NAME", "")
-    server = environ.get("ARGO_SERVER_URL", "")
-    target = f"{server.rstrip('/')}/workflows/{environ.get('WORKFLOW_NAMESPACE', '')}/{name}"
     description = f"Argo Workflow {name} {WORDS[state]}"
     if len(description) > MAX_DESCRIPTION:
         description = description[: MAX_DESCRIPTION - 1] + "…"
     context = environ.get("STATUS_CONTEXT") or "argo"
-    return repository, commit, {"state": state, "target_url": target, "description": description, "context": context}
+    body = {"state": state, "description": description, "context": context}
+    ui = environ.get("ARGO_UI_URL", "")
+    if ui:  # the run in Argo's UI; without a published UI there is nothing a reader could open
+        body["target_url"] = f"{ui.rstrip('/')}/workflows/{environ.get('WORKFLOW_NAMESPACE', '')}/{name}"
+    return repository, commit, body
 
 
 def report_status(environ: Mapping[str, str], now: float) -> int:
@@ -401,7 +403,8 @@ def report_status(environ: Mapping[str, str], now: float) -> int:
     except (GitHubError, KeyProblem, OSError, KeyError, ValueError) as error:
         print(f"could not report commit status {body['context']}={body['state']} on {repository}@{commit}: {error}")
         return 0
-    print(f"reported {body['context']}={body['state']} on {repository}@{commit}: {body['target_url']}")
+    link = f": {body['target_url']}" if "target_url" in body else ""
+    print(f"reported {body['context']}={body['state']} on {repository}@{commit}{link}")
     return 0
 
 

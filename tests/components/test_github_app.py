@@ -106,7 +106,7 @@ def test_the_report_template_takes_every_value_from_its_environment(with_app: St
         "GITHUB_APP_ID": str(APP_ID),
         "GITHUB_CREDENTIALS_DIR": "/var/run/secrets/github-app",
         "STATUS_CONTEXT": "argo/scan",
-        "ARGO_SERVER_URL": "https://argo.example.com/",
+        "ARGO_UI_URL": "",  # no `ui`: nothing to link to
         "WORKFLOW_NAME": "{{workflow.name}}",
         "WORKFLOW_NAMESPACE": "{{workflow.namespace}}",
         "WORKFLOW_STATUS": "{{workflow.status}}",
@@ -131,6 +131,13 @@ def test_the_report_template_takes_every_value_from_its_environment(with_app: St
     ]
     assert mounts == [REPORT_TEMPLATE]
 
+
+
+def test_the_status_links_to_the_published_ui() -> None:
+    run = run_stack(app_config(ui={"host": "argo-ui.example.com"}), secret_keys=(GITHUB_APP_KEY,))
+    (report,) = [t for t in _template(run, "scan")["spec"]["templates"] if t["name"] == REPORT_TEMPLATE]
+    env = {variable["name"]: variable["value"] for variable in report["script"]["env"]}
+    assert env["ARGO_UI_URL"] == "https://argo-ui.example.com/"
 
 def test_deployed_templates_are_valid_argo_workflow_templates(with_app: StackRun) -> None:
     for name in ("scan", "quiet", "audit"):

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from tests.fakes.github import FakeGitHub, FakeRequest, FakeResponse, Refused, error, iso
 
 STATUS_STATES = {"pending", "success", "failure", "error"}
-STATUS_FIELDS = {"state", "target_url", "description", "context"}
+STATUS_FIELDS = {"state", "description", "context"}  # and `target_url`, optional
 MAX_DESCRIPTION = 140  # GitHub's limit for a commit status description
 MAX_JWT_LIFETIME = 600  # GitHub refuses a JWT valid for longer than 10 minutes
 TOKEN_LIFETIME = 3600  # installation tokens expire after an hour
@@ -146,7 +146,7 @@ class GitHubAppRoutes:
         if scope.permissions.get("statuses") != "write" or not in_scope:
             return error(403, "Resource not accessible by integration")
         body = request.body
-        if not isinstance(body, dict) or set(body) != STATUS_FIELDS or body["state"] not in STATUS_STATES:
+        if not isinstance(body, dict) or set(body) - {"target_url"} != STATUS_FIELDS or body["state"] not in STATUS_STATES:
             return error(422, "Validation Failed")
         if len(body["description"]) > MAX_DESCRIPTION:
             return error(422, f"description is too long (maximum is {MAX_DESCRIPTION} characters)")

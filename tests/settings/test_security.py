@@ -23,6 +23,7 @@ def test_defaults_contain_by_default() -> None:
         enabled=True, egress_cidrs=("0.0.0.0/0", "::/0"), egress_ports=(443, 6443)
     )
     assert settings.pipelines[0].forks is False
+    assert settings.ui_url is None  # the public host serves only the events API: no UI to link to
 
 
 def test_good_values() -> None:
@@ -47,6 +48,7 @@ def test_good_values() -> None:
         tls_secret_name="ui-tls",
         source_ranges=("10.0.0.0/8",),
     )
+    assert settings.ui_url == "https://argo-ui.example.com/"
     assert settings.ingress == Ingress(source_ranges=("192.30.252.0/22", "2a0a:a440::/29", "140.82.115.3/32"))
     assert (settings.parallelism, settings.pod_security) == (50, "baseline")
     assert settings.network_policy == NetworkPolicySettings(True, ("140.82.112.0/20",), (443,))

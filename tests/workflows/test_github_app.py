@@ -69,7 +69,7 @@ def status_environment(api_url: str, credentials: Path, phase: str, **extra: str
         "WORKFLOW_STATUS": phase,
         "WORKFLOW_NAME": "secret-scan-3f2a",
         "WORKFLOW_NAMESPACE": "workflows",
-        "ARGO_SERVER_URL": "https://argo.example.com/",
+        "ARGO_UI_URL": "https://argo-ui.example.com/",
         "STATUS_CONTEXT": "argo/secret-scan",
         **extra,
     }
@@ -109,7 +109,7 @@ def test_reports_each_phase_with_a_token_for_one_repository_and_one_permission(
             SHA,
             {
                 "state": state,
-                "target_url": "https://argo.example.com/workflows/workflows/secret-scan-3f2a",
+                "target_url": "https://argo-ui.example.com/workflows/workflows/secret-scan-3f2a",
                 "description": f"Argo Workflow secret-scan-3f2a {words}",
                 "context": "argo/secret-scan",
             },
@@ -129,8 +129,25 @@ def test_reports_each_phase_with_a_token_for_one_repository_and_one_permission(
         assert claims["exp"] - claims["iat"] == 600
     assert result.stdout.strip() == (
         f"reported argo/secret-scan={state} on acme/widgets@{SHA}: "
-        "https://argo.example.com/workflows/workflows/secret-scan-3f2a"
+        "https://argo-ui.example.com/workflows/workflows/secret-scan-3f2a"
     )
+    assert_no_secret(result, github, key)
+
+
+def test_without_a_published_ui_the_status_has_no_link(
+    github: GitHubAppRoutes, app_credentials: Path, key: rsa.RSAPrivateKey
+) -> None:
+    """The public host serves only the events API: a link there would not open the run, so there is none."""
+    result = run("status", status_environment(github.fake.base_url, app_credentials, "Succeeded", ARGO_UI_URL=""))
+    assert result.returncode == 0, result.stderr
+    assert github.statuses == [
+        (
+            "acme/widgets",
+            SHA,
+            {"state": "success", "description": "Argo Workflow secret-scan-3f2a succeeded", "context": "argo/secret-scan"},
+        )
+    ]
+    assert result.stdout.strip() == f"reported argo/secret-scan=success on acme/widgets@{SHA}"
     assert_no_secret(result, github, key)
 
 
