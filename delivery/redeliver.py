@@ -59,12 +59,20 @@ LIMIT_REACHED = "limit reached"
 REDELIVERY_FAILED = "redelivery failed"
 DEFERRED = "deferred"
 NOT_REACHED = "not reached"  # the run stopped (rate limit, GitHub unavailable) before this delivery
-OUTCOMES = (REDELIVERED, WOULD_REDELIVER, LIMIT_REACHED, REDELIVERY_FAILED, DEFERRED, NOT_REACHED)
+ALREADY_RAN = "already ran"  # Argo's 500 named only Workflows that exist: every matching pipeline ran once
+OUTCOMES = (REDELIVERED, WOULD_REDELIVER, LIMIT_REACHED, REDELIVERY_FAILED, DEFERRED, NOT_REACHED, ALREADY_RAN)
 LEFT_FAILED = frozenset({LIMIT_REACHED, REDELIVERY_FAILED, DEFERRED, NOT_REACHED})
 
 TOKEN_SCOPE = "a token of an organization owner with admin:org_hook (fine-grained: organization Webhooks: write)"
 
 _DURATION = re.compile(r"^([0-9]+)([mhd])$")
+# Argo v4.0.6 (server/event/dispatch/operation.go) answers a delivery with HTTP 500 when any binding fails, its
+# message `failed to dispatch event: [<error> <error> ...]` (Go's %v of a slice of errors); a redelivery of runs that
+# exist gives only errors of this form (the Workflow's name is the pipeline's plus the delivery GUID).
+_DISPATCH_ERRORS = "failed to dispatch event: ["
+_ALREADY_EXISTS = re.compile(
+    r'failed to create workflow: workflows\.argoproj\.io "[a-z0-9]([-a-z0-9.]*[a-z0-9])?" already exists'
+)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
@@ -263,20 +271,41 @@ def failed_deliveries(
     return failed
 
 
-def repository_name(client: GitHubClient, delivery: FailedDelivery) -> str | None:
-    """The repository's full name from the delivery's payload (the list only gives its id; the token may not be
-    able to read the repository itself, but it can always read its own hook's deliveries)."""
-    if delivery.repository_id is None:
+def delivery_detail(client: GitHubClient, delivery: FailedDelivery) -> Mapping[str, Any] | None:
+    """The latest attempt's request and response, when something is read from them: the repository's name (the list
+    only gives its id; the token may not be able to read the repository itself, but it can always read its own
+    hook's deliveries) or Argo's answer to an HTTP 500."""
+    if delivery.repository_id is None and delivery.last_status_code != 500:
         return None
     path = f"orgs/{delivery.organization}/hooks/{delivery.hook_id}/deliveries/{delivery.latest_id}"
     try:
         detail = client.get(path)
     except (NotFound, ClientError):
-        return f"#{delivery.repository_id}"
+        return None
+    return detail if isinstance(detail, dict) else None
+
+
+def repository_name(delivery: FailedDelivery, detail: Mapping[str, Any] | None) -> str | None:
+    """The repository's full name from the delivery's payload, else its id."""
+    if delivery.repository_id is None:
+        return None
     payload = ((detail or {}).get("request") or {}).get("payload") or {}
     repository = payload.get("repository") if isinstance(payload, dict) else None
     name = repository.get("full_name") if isinstance(repository, dict) else None
     return str(name) if name else f"#{delivery.repository_id}"
+
+
+def already_ran(response_body: object) -> bool:
+    """Whether Argo's HTTP 500 body names only Workflows that already exist: each pipeline the delivery matches ran
+    once (names come from the delivery GUID), so redelivering it again would change nothing."""
+    try:
+        message = json.loads(response_body).get("message") if isinstance(response_body, str) else None
+    except (ValueError, AttributeError):
+        return False
+    if not isinstance(message, str) or not message.startswith(_DISPATCH_ERRORS) or not message.endswith("]"):
+        return False
+    errors = message[len(_DISPATCH_ERRORS) : -1]
+    return bool(_ALREADY_EXISTS.search(errors)) and not _ALREADY_EXISTS.sub("", errors).strip()
 
 
 def redeliver(client: GitHubClient, delivery: FailedDelivery, options: argparse.Namespace, report: Report) -> None:
@@ -338,7 +367,12 @@ def run(
         # Oldest first: closest to leaving GitHub's 3-day window, and the order the events happened in.
         report.failed.sort(key=lambda delivery: (delivery.first_attempt_at, delivery.guid))
         for delivery in report.failed:
-            delivery.repository = repository_name(client, delivery)
+            detail = delivery_detail(client, delivery)
+            delivery.repository = repository_name(delivery, detail)
+            if delivery.last_status_code == 500 and already_ran(((detail or {}).get("response") or {}).get("payload")):
+                delivery.outcome = ALREADY_RAN
+                delivery.detail = "Argo's HTTP 500 names only Workflows that exist: every matching pipeline ran once"
+                continue
             redeliver(client, delivery, options, report)
     except (Unauthorized, Forbidden) as error:  # a 403 here is a refusal, not a rate limit (those are waited out)
         report.error = f"GitHub refused the credentials (HTTP {error.status}: {error.message}): use {TOKEN_SCOPE}"
@@ -410,6 +444,7 @@ def summary(report: Report) -> str:
         REDELIVERY_FAILED: "redelivery failed",
         DEFERRED: "deferred to the next run",
         NOT_REACHED: "not reached",
+        ALREADY_RAN: "already ran (Argo refused only runs that exist)",
     }
     parts += [f"{report.count(outcome)} {label}" for outcome, label in labels.items() if report.count(outcome)]
     if report.older:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from delivery.redeliver import main
+from delivery.redeliver import already_ran, main
 from settings.config import parse_settings
 from settings.stack_files import read_stack_config
 from tests.fakes.clock import FakeClock
@@ -136,7 +136,7 @@ def test_redelivers_each_guid_whose_every_attempt_failed(github: GitHub, capsys:
         "0000000g-c5a1-11f0-8a3e-0242ac120002  example-org-labs  push                       example-org-labs/site    503 (Invalid HTTP Response: 503)  redelivered: redelivery 1 of 3",
         "156 deliveries (163 attempts) since 2026-11-18T05:06:40Z in 2 organizations: 151 succeeded, 4 redelivered, "
         "1 at the redelivery limit, 1 older (delivered before the window, only redeliveries in it: left alone). "
-        "GitHub writes: 4 (requests: 14, waited 3 s).",
+        "GitHub writes: 4 (requests: 15, waited 3 s).",
     ]
     assert err == ""
     assert github.fake.calls("POST") == expected_posts  # oldest first
@@ -153,7 +153,8 @@ def test_redelivers_each_guid_whose_every_attempt_failed(github: GitHub, capsys:
     assert len(delivery_pages) == 2  # 161 attempts in the window, and the listing stops at the first older one
     # the repository names come from each delivery's payload; an event without a repository needs no lookup
     details = [call for call in github.fake.calls("GET") if "/deliveries/" in call]
-    assert len(details) == 4  # e, c, a, g (h has no repository)
+    # e, c, a, g for their repository; h (no repository) because its HTTP 500 body is read too (already ran?)
+    assert len(details) == 5
 
 
 def test_the_next_run_finds_only_what_is_still_failing(github: GitHub, capsys: pytest.CaptureFixture[str]) -> None:
@@ -244,6 +245,7 @@ def test_json_output(github: GitHub, capsys: pytest.CaptureFixture[str]) -> None
             "redelivery_failed": 0,
             "deferred": 0,
             "not_reached": 0,
+            "already_ran": 0,
         },
         "github": {"requests": 4, "writes": 1, "waited_seconds": 0.0},
         "problems": [],
@@ -261,7 +263,7 @@ def test_dry_run_writes_nothing(github: GitHub, capsys: pytest.CaptureFixture[st
     assert "would redeliver: redelivery 2 of 3" in out
     assert out.splitlines()[-1].endswith(
         "4 would be redelivered, 1 at the redelivery limit, 1 older (delivered before the window, only "
-        "redeliveries in it: left alone). GitHub writes: 0 (requests: 10)."
+        "redeliveries in it: left alone). GitHub writes: 0 (requests: 11)."
     )
 
 
@@ -566,3 +568,44 @@ def test_a_token_that_may_read_but_not_redeliver_exits_2(github: GitHub, capsys:
         "error: organization example-org: GitHub refused a redelivery (HTTP 403): use a token of an organization "
         "owner with admin:org_hook (fine-grained: organization Webhooks: write)\n"
     )
+
+
+ARGO_EXISTS = 'failed to create workflow: workflows.argoproj.io "{}" already exists'
+
+
+def argo_500(*errors: str) -> str:
+    """Argo v4.0.6's answer when bindings fail: gRPC Internal (code 13), its errors joined as Go prints a slice."""
+    return json.dumps({"code": 13, "message": f"failed to dispatch event: [{' '.join(errors)}]"})
+
+
+def test_a_delivery_argo_refused_only_for_runs_that_exist_already_ran() -> None:
+    name = f"secret-scan-{guid('a')}"
+    assert already_ran(argo_500(ARGO_EXISTS.format(name)))
+    assert already_ran(argo_500(ARGO_EXISTS.format(name), ARGO_EXISTS.format(f"hello-world-{guid('a')}")))
+    other = 'failed to evaluate workflow template expression: cannot fetch base from <nil>'
+    assert not already_ran(argo_500(ARGO_EXISTS.format(name), other))  # one pipeline still failed: redeliver
+    assert not already_ran(argo_500(other))
+    assert not already_ran(argo_500())
+    assert not already_ran(json.dumps({"message": ARGO_EXISTS.format(name)}))  # not Argo's dispatch answer
+    assert not already_ran("<html>502 Bad Gateway</html>")
+    assert not already_ran("")
+    assert not already_ran(None)
+
+
+def test_already_ran_deliveries_are_left_alone(github: GitHub, capsys: pytest.CaptureFixture[str]) -> None:
+    """A redelivery whose pipelines had all run is answered 500 (AlreadyExists): done, not redelivered again."""
+    hook = github.api.add_hook("example-org", DEV_URL)
+    exists = argo_500(ARGO_EXISTS.format(f"hello-world-{guid('a')}"))
+    github.api.add_delivery(hook, guid("a"), 500, github.ago(60))  # a pipeline failed, the others ran
+    github.api.add_delivery(hook, guid("a"), 500, github.ago(30), redelivery=True, response=exists)
+    mixed = argo_500(ARGO_EXISTS.format(f"hello-world-{guid('b')}"), "failed to create workflow: etcdserver: timeout")
+    github.api.add_delivery(hook, guid("b"), 500, github.ago(20), response=mixed)
+    code, out, _ = github.run(capsys, "--stack", "dev", "--json")
+    document = json.loads(out)
+    assert [(item["guid"], item["outcome"]) for item in document["deliveries"]] == [
+        (guid("a"), "already ran"),
+        (guid("b"), "redelivered"),
+    ]
+    assert github.api.redeliveries() == [(hook, guid("b"))]
+    assert document["summary"]["already_ran"] == 1
+    assert code == 0  # nothing is left failed

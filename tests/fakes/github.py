@@ -374,8 +374,10 @@ class OrganizationWebhooks:
         action: str | None = None,
         repository: tuple[int, str] | None = (1296269, "example-org/hello-world"),
         redelivery: bool = False,
+        response: str = "",
     ) -> dict[str, Any]:
-        """One attempt; `repository` is (id, full_name) or None for events without one."""
+        """One attempt; `repository` is (id, full_name) or None for events without one; `response` the body the
+        hook's endpoint answered."""
         attempt = {
             "id": next(self._delivery_ids),
             "guid": guid,
@@ -390,6 +392,7 @@ class OrganizationWebhooks:
             "repository_id": repository[0] if repository else None,
             "throttled_at": None,
             "_repository": repository,  # the payload's repository; not part of the list item
+            "_response": response,
         }
         attempts = self.deliveries[hook_id]
         attempts.append(attempt)
@@ -449,7 +452,7 @@ class OrganizationWebhooks:
                 "headers": {"X-GitHub-Delivery": attempt["guid"], "X-GitHub-Event": attempt["event"]},
                 "payload": payload,
             },
-            "response": {"headers": {}, "payload": None if attempt["status_code"] == 0 else ""},
+            "response": {"headers": {}, "payload": None if attempt["status_code"] == 0 else attempt["_response"]},
         }
         return FakeResponse(200, detail)
 
