@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import runpy
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,3 +216,14 @@ def diff_runs(before: StackRun | None, after: StackRun) -> RunDiff:
 def github_writes(before: StackRun | None, after: StackRun) -> int:
     """GitHub API writes (hook create, edit or delete) that `pulumi up` makes from `before` to `after`."""
     return diff_runs(before, after).of_type(WEBHOOK_TYPE).count
+
+
+def project_with_stack(root: Path, stack: str, config: Mapping[str, Any]) -> Path:
+    """A copy of this project's `Pulumi.yaml` and `workflows/` under `root`, with one stack file `Pulumi.<stack>.yaml`
+    holding `config` (full `project:key` names; JSON is YAML) and the provider setting both stack files carry: what
+    the offline tools read."""
+    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", root / "Pulumi.yaml")
+    shutil.copytree(PROJECT_ROOT / "workflows", root / "workflows", dirs_exist_ok=True)
+    document = {"config": {SECRET_MUTABLE_KEY: True, **config}}
+    (root / f"Pulumi.{stack}.yaml").write_text(json.dumps(document), encoding="utf-8")
+    return root

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from settings.config import parse_settings
 from settings.stack_files import read_stack_config
 from tests.fakes.clock import FakeClock
 from tests.fakes.github import FakeGitHub, OrganizationWebhooks, error
-from tests.harness import PROJECT_ROOT
+from tests.harness import PROJECT_ROOT, project_with_stack
 
 TOKEN = "ghp_redeliver_test"
 PROD_URL = "https://argo.example.com/api/v1/events/workflows/github"
@@ -457,19 +456,15 @@ def test_no_token_exits_2(github: GitHub, capsys: pytest.CaptureFixture[str]) ->
 
 def write_project(tmp_path: Path, github_config: dict[str, Any]) -> Path:
     """A project with one stack `ci` (one organization, one pipeline) and the given `github:*` values."""
-    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    shutil.copytree(PROJECT_ROOT / "workflows", tmp_path / "workflows")
     config = {
         "argo-github-webhooks:host": "argo.ci.example.com",
-        "kubernetes:enableSecretMutable": True,  # the stack files' provider setting (rotation)
         "argo-github-webhooks:organizations": ["example-org"],
         "argo-github-webhooks:pipelines": [
             {"name": "hello-world", "template": "workflows/hello-world.yaml", "events": ["push"]}
         ],
         **github_config,
     }
-    (tmp_path / "Pulumi.ci.yaml").write_text(json.dumps({"config": config}), encoding="utf-8")
-    return tmp_path
+    return project_with_stack(tmp_path, "ci", config)
 
 
 CI_URL = "https://argo.ci.example.com/api/v1/events/workflows/github"

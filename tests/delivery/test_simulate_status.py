@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from delivery.simulate import main
-from tests.harness import FIXTURES, PROJECT_ROOT
+from tests.harness import FIXTURES, project_with_stack
 
 DELIVERY = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
 PAYLOADS = FIXTURES / "payloads"
@@ -18,11 +17,8 @@ PAYLOADS = FIXTURES / "payloads"
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A project whose stack file holds the App key encrypted, as `pulumi config set --secret --path` leaves it."""
-    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    shutil.copytree(PROJECT_ROOT / "workflows", tmp_path / "workflows")
     config = {
         "argo-github-webhooks:host": "argo.example.com",
-        "kubernetes:enableSecretMutable": True,  # the stack files' provider setting (rotation)
         "argo-github-webhooks:organizations": ["acme"],
         "argo-github-webhooks:githubApp": {"appId": 123, "privateKey": {"secure": "v1:c2VjcmV0"}},
         "argo-github-webhooks:pipelines": [
@@ -31,8 +27,7 @@ def project(tmp_path: Path) -> Path:
             {"name": "quiet", "template": "workflows/hello-world.yaml", "events": ["push"], "status": False},
         ],
     }
-    (tmp_path / "Pulumi.apps.yaml").write_text(json.dumps({"config": config}))
-    return tmp_path
+    return project_with_stack(tmp_path, "apps", config)
 
 
 def test_push_reports_on_the_pushed_commit(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from delivery.expr import evaluate
 from delivery.simulate import delivery_environment, main
 from delivery.triggers import compile_parameters, compile_trigger
 from settings.config import EVENTS_DISCRIMINATOR, Pipeline, parse_settings
-from tests.harness import FIXTURES, PROJECT_ROOT, stack_config
+from tests.harness import FIXTURES, PROJECT_ROOT, project_with_stack, stack_config
 
 DELIVERY = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
 PAYLOADS = FIXTURES / "payloads"
@@ -140,21 +138,18 @@ def test_header_values_are_guarded() -> None:
 
 def _project(tmp_path: Path, template: str | None = None) -> Path:
     """A project with one stack `t`: a push pipeline on secret-scan, or on `template` (YAML text) if given."""
-    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     template_path = PROJECT_ROOT / "workflows" / "secret-scan.yaml"
     if template is not None:
         template_path = tmp_path / "t.yaml"
         template_path.write_text(template)
     config = {
         "argo-github-webhooks:host": "argo.example.com",
-        "kubernetes:enableSecretMutable": True,  # the stack files' provider setting (rotation)
         "argo-github-webhooks:organizations": ["acme"],
         "argo-github-webhooks:pipelines": [
             {"name": "scan", "template": str(template_path), "events": ["push", "pull_request"]}
         ],
     }
-    (tmp_path / "Pulumi.t.yaml").write_text(yaml.safe_dump({"config": config}))
-    return tmp_path
+    return project_with_stack(tmp_path, "t", config)
 
 
 def test_simulator_shows_the_injected_branch_as_an_empty_git_ref(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from settings.config import ConfigError, StackSettings, parse_settings
 from settings.github_access import GitHubAccess, StatusReport
 from settings.stack_files import read_stack_config
 from tests.github_app_keys import APP_ID, GITHUB_APP_KEY, GITHUB_TOKEN_KEY, app_key_pem
-from tests.harness import PROJECT_ROOT, stack_config
+from tests.harness import PROJECT_ROOT, project_with_stack, stack_config
 
 SECRET = (GITHUB_APP_KEY, GITHUB_TOKEN_KEY)
 HELLO = "workflows/hello-world.yaml"
@@ -146,30 +145,26 @@ def test_status_without_credentials_is_an_error() -> None:
 
 def test_encrypted_values_in_a_stack_file_count_as_present(tmp_path: Path) -> None:
     """What the simulator reads: `secure:` values it cannot decrypt, a plain key refused."""
-    (tmp_path / "Pulumi.yaml").write_text((PROJECT_ROOT / "Pulumi.yaml").read_text())
-    (tmp_path / "workflows").mkdir()
-    (tmp_path / "workflows" / "secret-scan.yaml").write_text((PROJECT_ROOT / SCAN).read_text())
     config = {
         "argo-github-webhooks:host": "argo.example.com",
-        "kubernetes:enableSecretMutable": True,  # the stack files' provider setting (rotation)
         "argo-github-webhooks:organizations": ["acme"],
         "argo-github-webhooks:githubApp": {"appId": 123, "privateKey": {"secure": "v1:AAAA"}},
         "argo-github-webhooks:pipelines": [{"name": "scan", "template": SCAN, "events": ["push"]}],
     }
-    (tmp_path / "Pulumi.enc.yaml").write_text(json.dumps({"config": config}))
+    project_with_stack(tmp_path, "enc", config)
     settings = parse_settings(read_stack_config(tmp_path, "enc"), tmp_path)
     assert settings.github_access == GitHubAccess(app_id=123, private_key=None)
     assert settings.pipelines[0].status == StatusReport("argo/scan")
 
     del config["argo-github-webhooks:githubApp"]
     config["argo-github-webhooks:githubToken"] = {"secure": "v1:BBBB"}
-    (tmp_path / "Pulumi.enc.yaml").write_text(json.dumps({"config": config}))
+    project_with_stack(tmp_path, "enc", config)
     settings = parse_settings(read_stack_config(tmp_path, "enc"), tmp_path)
     assert settings.github_access == GitHubAccess(token=None)
     assert settings.pipelines[0].status == StatusReport("argo/scan")
 
     config["argo-github-webhooks:githubToken"] = "github_pat_in_plain_text"
-    (tmp_path / "Pulumi.enc.yaml").write_text(json.dumps({"config": config}))
+    project_with_stack(tmp_path, "enc", config)
     with pytest.raises(ConfigError, match="githubToken: is in plain text"):
         parse_settings(read_stack_config(tmp_path, "enc"), tmp_path)
 
