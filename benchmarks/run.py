@@ -391,15 +391,22 @@ def worker_floor(registrations_path: Path) -> dict[str, Any]:
 
 
 def worker_profile(organizations: int, pipelines: int) -> None:
-    """One program run under pyinstrument (pip install pyinstrument), printed as text."""
+    """One program run under pyinstrument if it is installed, else under the stdlib's cProfile, printed as text."""
     _import_heavy_modules()
-    try:
-        from pyinstrument import Profiler
-    except ImportError:
-        sys.exit("--profile needs pyinstrument: .venv/bin/pip install pyinstrument")
     from tests.harness import run_stack
 
     config = synthetic_config(organizations, pipelines)
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        run = profile.runcall(run_stack, config)
+        print(f"{len(run.resources)} resources registered (cProfile; pip install pyinstrument for a call tree)")
+        pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(60)
+        return
     profiler = Profiler(interval=0.001, async_mode="disabled")
     profiler.start()
     run = run_stack(config)
