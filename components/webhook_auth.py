@@ -13,7 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from delivery.webhook_clients import CURRENT, SLOTS, WEBHOOK_CLIENTS_SECRET, accepted_versions, webhook_clients_data
+from delivery.webhook_clients import CURRENT, SLOTS, WEBHOOK_CLIENTS_SECRET, password_versions, webhook_clients_data
 from settings.labels import MANAGED_BY
 
 SUBMIT_ROLE = "submit-workflow-template"
@@ -85,7 +85,7 @@ class WebhookAuth(pulumi.ComponentResource):
                 keepers={"webhookSecretVersion": str(version)},
                 opts=child,
             )
-            for version in sorted(accepted_versions(args.secret_version).values())
+            for version in password_versions(args.secret_version)
         }
         # What the organization webhooks sign with.
         self.secret: pulumi.Output[str] = pulumi.Output.secret(

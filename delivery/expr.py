@@ -608,7 +608,7 @@ class _Parser:
             self.next()
             name = self.current
             self.expect("identifier")
-            return self.postfix(self.call(name, [], overridable=False))
+            return self.postfix(self.call(name, []))
         return self.secondary()
 
     def secondary(self) -> Node:
@@ -660,7 +660,7 @@ class _Parser:
             self.fail(f"invalid integer literal: strconv.ParseInt: parsing {text!r}: value out of range", token)
         return self.node(Int(int(text)))
 
-    def call(self, token: _Token, arguments: list[Node], overridable: bool = True) -> Node:
+    def call(self, token: _Token, arguments: list[Node]) -> Node:
         """A builtin, a predicate builtin, or a call of a variable (expr's CallNode: callee and call, two nodes)."""
         name = token.value
         if name in _PREDICATES:

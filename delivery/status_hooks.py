@@ -27,7 +27,6 @@ SCRIPT = Path(__file__).resolve().parents[1] / "workflows" / "github_app.py"
 CREDENTIALS_SECRET = "github-app"  # in the workflow namespace, made by components/github_app.py
 CREDENTIALS_MOUNT = "/var/run/secrets/github-app"
 COMMIT_ANNOTATION = f"{LABEL_PREFIX}/commit"
-REPOSITORY_ANNOTATION = f"{LABEL_PREFIX}/repository"
 START_HOOK = f"{LABEL_PREFIX}-started"
 STATUS_STEPS = f"{LABEL_PREFIX}-status"
 REPORT_TEMPLATE = f"{LABEL_PREFIX}-status-report"
