@@ -28,7 +28,7 @@ class GitHubAppArgs:
 
 
 class GitHubApp(pulumi.ComponentResource):
-    """The workflow namespace's GitHub credentials Secret and the ConfigMap with workflows/github_app.py."""
+    """The workflow namespace's GitHub credentials Secret and the ConfigMap with podkit/github_app.py."""
 
     def __init__(self, name: str, args: GitHubAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("argo-github-webhooks:index:GitHubApp", name, None, opts)

@@ -1,2 +1,2 @@
 """The Pulumi-free model of a GitHub delivery: which events exist, how a pipeline's filters become Argo expressions,
-how Argo evaluates them, and the command-line tools built on that model (`python -m delivery.<tool>`)."""
+and how Argo evaluates them. The command-line tools built on it live in `cli/`."""

@@ -93,7 +93,7 @@ def _json_type(value: Any) -> str:
 class EventCatalogue:
     """Event names by what happens to them: deliverable, refused by Argo (401), or not sendable by an org webhook.
 
-    Generated from GitHub's webhook definitions and Argo's parser (`python -m delivery.generate_events`).
+    Generated from GitHub's webhook definitions and Argo's parser (`python -m cli catalog`).
     """
 
     deliverable: frozenset[str]

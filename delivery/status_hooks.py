@@ -1,6 +1,6 @@
 """Commit status reporting added to a pipeline's deployed WorkflowTemplate (the user's file stays as written).
 
-Two Argo lifecycle hooks run workflows/github_app.py (inlined as a script template): one when the Workflow starts
+Two Argo lifecycle hooks run podkit/github_app.py (inlined as a script template): one when the Workflow starts
 (`pending`), the exit hook when it ends (`success` / `failure` / `error` from `{{workflow.status}}`). Argo turns a
 passed Workflow red when its exit handler fails, so the report runs as a step with `continueOn` failed and error:
 even a pod that never starts cannot change the run's result. The script itself always exits 0 and says in its log
@@ -23,7 +23,7 @@ from delivery.triggers import LABEL_PREFIX, well_known_expression
 from settings.config import Pipeline
 from settings.images import PYTHON
 
-SCRIPT = Path(__file__).resolve().parents[1] / "workflows" / "github_app.py"
+SCRIPT = Path(__file__).resolve().parents[1] / "podkit" / "github_app.py"
 CREDENTIALS_SECRET = "github-app"  # in the workflow namespace, made by components/github_app.py
 CREDENTIALS_MOUNT = "/var/run/secrets/github-app"
 COMMIT_ANNOTATION = f"{LABEL_PREFIX}/commit"

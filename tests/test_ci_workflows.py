@@ -175,8 +175,8 @@ def test_redeliver_runs_every_30_minutes_for_every_stack(deploy: dict[str, Any])
     assert job["environment"] == "redeliver-${{ matrix.stack }}"
     assert job["concurrency"] == {"group": "redeliver-${{ matrix.stack }}", "cancel-in-progress": False}
     assert job["timeout-minutes"] == 25  # shorter than the 30 minutes between runs
-    (step,) = [step for step in job["steps"] if "delivery.redeliver" in step.get("run", "")]
-    assert step["run"] == '.venv/bin/python -m delivery.redeliver --stack "$STACK" --since 6h'
+    (step,) = [step for step in job["steps"] if "cli redeliver" in step.get("run", "")]
+    assert step["run"] == '.venv/bin/python -m cli redeliver --stack "$STACK" --since 6h'
     assert step["env"] == {"STACK": "${{ matrix.stack }}", "GITHUB_TOKEN": "${{ secrets.ORG_WEBHOOK_TOKEN }}"}
     # The same pinned actions as the deploy workflow, and no Pulumi, cluster or backend secret.
     uses = {step["uses"] for step in job["steps"] if "uses" in step}

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from delivery import generate_events
-from delivery.generate_events import GenerationError, extract, generate, generate_from_files, main
+from cli import catalog as generate_events
+from cli.catalog import GenerationError, extract, generate, generate_from_files, main
 from delivery.github_events import EVENTS_WITHOUT_ACTION, catalogue
 from tests.harness import FIXTURES, PROJECT_ROOT
 
@@ -37,9 +37,9 @@ def test_the_committed_catalogue_is_what_the_generator_gives() -> None:
 
 
 def test_the_documented_command_checks_offline(tmp_path: Path) -> None:
-    """`python -m delivery.generate_events --check` as CI would run it, from anywhere."""
+    """`python -m cli catalog --check` as CI would run it, from anywhere."""
     completed = subprocess.run(
-        [sys.executable, "-m", "delivery.generate_events", "--check"],
+        [sys.executable, "-m", "cli", "catalog", "--check"],
         cwd=tmp_path,
         capture_output=True,
         timeout=60,
@@ -304,7 +304,7 @@ def test_check_reports_a_stale_catalogue(tmp_path: Path, capsys: pytest.CaptureF
     stale = tmp_path / "github_events.json"
     stale.write_text("{}\n")
     assert main(["--check"], catalogue=stale) == 1
-    assert "is not what the inputs give: run python -m delivery.generate_events" in capsys.readouterr().err
+    assert "is not what the inputs give: run python -m cli catalog" in capsys.readouterr().err
     assert main([], catalogue=stale) == 0
     assert stale.read_text(encoding="utf-8") == generate_from_files()
     assert main(["--check"], catalogue=tmp_path / "missing.json") == 1

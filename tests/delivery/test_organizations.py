@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from cli.simulate import delivery_environment, main, simulate
 from delivery.expr import evaluate
-from delivery.simulate import delivery_environment, main, simulate
 from delivery.triggers import compile_trigger
 from settings.config import StackSettings, parse_settings
 from tests.harness import FIXTURES, PROJECT_ROOT, stack_config

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from cli.simulate import delivery_environment
 from delivery.expr import Environment, evaluate, quote
 from delivery.github_events import catalogue
-from delivery.simulate import delivery_environment
 from delivery.triggers import (
     WELL_KNOWN_SHAPES,
     compile_parameters,

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from cli.simulate import delivery_environment, main
 from delivery.expr import evaluate
-from delivery.simulate import delivery_environment, main
 from delivery.triggers import compile_parameters, compile_trigger
 from settings.config import EVENTS_DISCRIMINATOR, Pipeline, parse_settings
 from tests.harness import FIXTURES, PROJECT_ROOT, project_with_stack, stack_config

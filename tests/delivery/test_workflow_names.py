@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from cli.simulate import delivery_environment
 from delivery.expr import evaluate
 from delivery.github_events import catalogue
-from delivery.simulate import delivery_environment
 from delivery.triggers import workflow_metadata
 from delivery.workflow_names import MAX_PIPELINE_NAME_LENGTH, workflow_name
 from settings.config import Pipeline, parse_settings

@@ -1,6 +1,6 @@
 """Dry-run a GitHub delivery against a stack's pipelines: which fire, with which parameters, and why not.
 
-    python -m delivery.simulate --stack dev --event push --payload payload.json [--delivery ID] [--json]
+    python -m cli simulate --stack dev --event push --payload payload.json [--delivery ID] [--json]
 
 Offline: it reads `Pulumi.<stack>.yaml` like `pulumi up` does, compiles the same bindings, and evaluates their very
 expression strings the way Argo Server does. Exit code: 0 something fired, 1 nothing fired, 2 bad input.
@@ -227,7 +227,7 @@ def render_json(simulation: Simulation) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m delivery.simulate",
+        prog="python -m cli simulate",
         description="Which pipelines of a stack a GitHub delivery would start, with which parameters, and why not.",
     )
     parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from delivery.simulate import main
+from cli.simulate import main
 from tests.harness import FIXTURES, PROJECT_ROOT
 
 CATALOGUE = json.loads((PROJECT_ROOT / "delivery" / "github_events.json").read_text(encoding="utf-8"))

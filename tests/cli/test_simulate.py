@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from cli.simulate import delivery_environment, main, simulate
 from delivery.expr import evaluate
 from delivery.github_events import catalogue
-from delivery.simulate import delivery_environment, main, simulate
 from delivery.triggers import compile_trigger
 from settings.config import parse_settings
 from tests.harness import FIXTURES, PROJECT_ROOT, dev_config, stack_config
@@ -318,10 +318,10 @@ def test_simulator_agrees_with_the_compiled_selectors(label: str, event: str, bo
 
 
 def test_the_documented_command_runs(tmp_path: Path) -> None:
-    """`python -m delivery.simulate` as the README shows it, with the payload piped in."""
+    """`python -m cli simulate` as the README shows it, with the payload piped in."""
     assert shutil.which(sys.executable)
     completed = subprocess.run(
-        [sys.executable, "-m", "delivery.simulate", "--stack", "dev", "--event", "push", "--payload", "-", "--json"],
+        [sys.executable, "-m", "cli", "simulate", "--stack", "dev", "--event", "push", "--payload", "-", "--json"],
         input=(PAYLOADS / "push-branch.json").read_bytes(),
         cwd=tmp_path,  # works from anywhere: the stack files are found beside the program
         capture_output=True,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from delivery.simulate import main
+from cli.simulate import main
 from tests.harness import FIXTURES, project_with_stack
 
 DELIVERY = "72d3162e-cc78-11e3-81ab-4c9367dc0958"

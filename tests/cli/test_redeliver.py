@@ -1,4 +1,4 @@
-"""`python -m delivery.redeliver` against the local fake of GitHub's REST API: what it redelivers, what it leaves,
+"""`python -m cli redeliver` against the local fake of GitHub's REST API: what it redelivers, what it leaves,
 what it prints, its exit codes, and how it copes with rate limits, 5xx answers and refused credentials."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from delivery.redeliver import already_ran, main
+from cli.redeliver import already_ran, main
 from settings.config import parse_settings
 from settings.stack_files import read_stack_config
 from tests.fakes.clock import FakeClock
@@ -527,7 +527,7 @@ def test_a_config_error_exits_2(github: GitHub, capsys: pytest.CaptureFixture[st
 
 
 def test_the_documented_command_runs() -> None:
-    """`python -m delivery.redeliver` for real, in its own process, against the fake on the real clock."""
+    """`python -m cli redeliver` for real, in its own process, against the fake on the real clock."""
     with FakeGitHub(token=TOKEN) as fake:
         api = OrganizationWebhooks(fake)
         hook = api.add_hook("example-org", DEV_URL)
@@ -535,7 +535,7 @@ def test_the_documented_command_runs() -> None:
         api.add_delivery(hook, guid("b"), 200, time.time() - 5 * MINUTE)
         environ = {**os.environ, "GITHUB_TOKEN": TOKEN, "GITHUB_BASE_URL": fake.base_url}
         completed = subprocess.run(
-            [sys.executable, "-m", "delivery.redeliver", "--stack", "dev", "--since", "1h"],
+            [sys.executable, "-m", "cli", "redeliver", "--stack", "dev", "--since", "1h"],
             cwd=PROJECT_ROOT,
             env=environ,
             capture_output=True,

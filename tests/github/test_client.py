@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from delivery.github_api import (
+from github.client import (
     ClientError,
     Forbidden,
     GitHubClient,

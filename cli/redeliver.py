@@ -1,7 +1,7 @@
 """Bring back the stack's failed GitHub deliveries: redeliver each one whose every attempt failed, a bounded number
 of times.
 
-    python -m delivery.redeliver --stack dev [--since 6h] [--dry-run] [--json] [--max-redeliveries 3] [--max-writes 200]
+    python -m cli redeliver --stack dev [--since 6h] [--dry-run] [--json] [--max-redeliveries 3] [--max-writes 200]
 
 GitHub never retries a failed delivery (Argo down, a 10 s timeout, a 5xx): this finds the stack's webhook in each
 organization (the one whose URL is the stack's events URL), lists its deliveries of the last `--since` (at most 3
@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from delivery.github_api import (
+from github.client import (
     DEFAULT_BASE_URL,
     ClientError,
     Forbidden,
@@ -518,7 +518,7 @@ def render_json(report: Report) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m delivery.redeliver",
+        prog="python -m cli redeliver",
         description="Redeliver the stack's failed GitHub webhook deliveries (each GUID whose every attempt failed).",
     )
     parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")

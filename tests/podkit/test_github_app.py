@@ -1,4 +1,4 @@
-"""workflows/github_app.py run for real (a python process, as in the Workflow) against a fake GitHub API."""
+"""podkit/github_app.py run for real (a python process, as in the Workflow) against a fake GitHub API."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from podkit.github_app import KeyProblem, app_jwt, git_host, parse_private_key
 from tests.fakes.github import FakeGitHub, error
 from tests.fakes.github_app import GitHubAppRoutes, unb64
 from tests.harness import PROJECT_ROOT
-from workflows.github_app import KeyProblem, app_jwt, git_host, parse_private_key
 
-SCRIPT = PROJECT_ROOT / "workflows" / "github_app.py"
+SCRIPT = PROJECT_ROOT / "podkit" / "github_app.py"
 APP_ID = "424242"
 SHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
 ANNOTATIONS = {

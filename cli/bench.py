@@ -1,6 +1,6 @@
 """How much of `pulumi preview` is the program's own: the real stack against a no-logic floor, under Pulumi's mocks.
 
-    .venv/bin/python benchmarks/run.py [--repeat 3] [--cells 50x20,10x5] [--json benchmarks/results/out.json]
+    .venv/bin/python -m cli bench [--repeat 3] [--cells 50x20,10x5] [--json benchmarks/results/out.json]
 
 For every cell (organizations x pipelines) of a synthetic stack config it runs, each repetition in a fresh process:
 
@@ -572,7 +572,7 @@ def _parse_cells(text: str) -> list[tuple[int, int]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m cli bench", description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs of each cell, program and floor (median; >= 1)")
     parser.add_argument("--cells", type=_parse_cells, default=GRID, help="e.g. 50x20,10x5 (default: the 3x3 grid)")
     parser.add_argument("--json", type=Path, help="also write every run's figures to this file")

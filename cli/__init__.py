@@ -1,0 +1,1 @@
+"""The command-line tools, behind one entry point: `python -m cli <command>`."""
