@@ -221,14 +221,14 @@ def test_previews_never_use_the_deploy_environments(preview: dict[str, Any], dep
 
 
 def test_protection_is_documented_where_it_is_configured() -> None:
-    """Required reviewers and 'no repository-level fallbacks' are repository settings: the workflow files and README
+    """Required reviewers and 'no repository-level fallbacks' are repository settings: the workflow files and docs/operations.md
     must say so next to the credentials they name."""
     def comments(name: str) -> str:
         lines = (WORKFLOWS_DIR / name).read_text(encoding="utf-8").splitlines()
         return " ".join(line.strip().lstrip("#").strip() for line in lines)
 
     preview_text, deploy_text = comments("preview.yml"), comments("deploy.yml")
-    readme = " ".join((PROJECT_ROOT / "README.md").read_text(encoding="utf-8").split())
+    readme = " ".join((PROJECT_ROOT / "docs" / "operations.md").read_text(encoding="utf-8").split())
     assert '"Required reviewers"' in preview_text
     assert "Never define repository or organization secrets named" in preview_text
     assert "Define none of these names as a repository or organization secret" in deploy_text
