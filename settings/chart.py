@@ -18,6 +18,7 @@ SERVER_ROLE = f"{RELEASE_NAME}-server"
 SERVER_SERVICE = f"{RELEASE_NAME}-server"  # the chart's Service in front of Argo Server
 SERVER_PORT = 2746  # the chart's server.servicePort
 CONTROLLER_CONFIG_MAP = f"{RELEASE_NAME}-workflow-controller-configmap"  # read by the server at start
+TEMPLATE_REFERENCING = "Strict"
 
 # Finished runs go away on their own: successful ones after four days, failed ones after a week (for their logs);
 # pods of successful steps are deleted at once. A run's Workflow (named after its delivery) is what stops a
@@ -104,7 +105,10 @@ def chart_values(settings: StackSettings) -> dict[str, Any]:
         "controller": {
             "workflowNamespaces": [settings.workflow_namespace],
             "workflowDefaults": workflow_defaults(settings),
-            "workflowRestrictions": {"templateReferencing": "Secure"},
+            # Only WorkflowTemplates may run; a run keeps the spec it started with (`Strict`, not `Secure`, which
+            # re-compares it with the current template on every reconcile and errors runs in flight when a deploy
+            # changes a template, before their hooks report: docs/operations.md, "Deploying while runs are in flight").
+            "workflowRestrictions": {"templateReferencing": TEMPLATE_REFERENCING},
             # Workflows running at once in the namespace; the rest wait, so a burst of deliveries queues up.
             "namespaceParallelism": settings.parallelism,
         },

@@ -70,6 +70,8 @@ def test_containment_reaches_the_controller(rendered: list[dict[str, Any]]) -> N
     config_map = named(rendered, "ConfigMap")["argo-workflows-workflow-controller-configmap"]
     config = yaml.safe_load(config_map["data"]["config"])
     assert config["namespaceParallelism"] == 10
+    # Strict: only WorkflowTemplates run, and a deploy that changes one leaves the runs in flight alone.
+    assert config["workflowRestrictions"] == {"templateReferencing": "Strict"}
     assert config["workflowDefaults"]["spec"]["automountServiceAccountToken"] is False
     assert config["workflowDefaults"]["spec"]["executor"] == {"serviceAccountName": "argo-workflow"}
     assert config["mainContainer"]["securityContext"]["capabilities"] == {"drop": ["ALL"]}

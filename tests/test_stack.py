@@ -140,7 +140,7 @@ DEV_CHART_VALUES = {
                 "podGC": {"strategy": "OnPodSuccess"},
             }
         },
-        "workflowRestrictions": {"templateReferencing": "Secure"},
+        "workflowRestrictions": {"templateReferencing": "Strict"},
         "namespaceParallelism": 10,
     },
     "mainContainer": {"securityContext": CONTAINER_SECURITY_CONTEXT},
