@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from cli.common import BadInput, CommandParser, print_json, run
 from delivery.github_events import with_article
 
 SOURCES_DIR = Path(__file__).resolve().parents[1] / "delivery" / "catalog_sources"
@@ -264,10 +265,16 @@ def generate_from_files(sources: Path = SOURCES_DIR) -> str:
     return render(generate(_read_json(sources / GITHUB_EXTRACT), _read_json(sources / ARGO_FACTS)))
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m cli catalog",
-        description="Write delivery/github_events.json from delivery/catalog_sources/ (offline).",
+def _parser() -> CommandParser:
+    parser = CommandParser(
+        "catalog",
+        "Write delivery/github_events.json from delivery/catalog_sources/ (offline).",
+        exit_codes={
+            EXIT_OK: "written, or (--check) the committed catalogue is what the inputs give",
+            EXIT_DIFFERS: "--check: the committed catalogue differs from what the inputs give",
+            EXIT_BAD_INPUT: "bad input: options, or inputs that cannot be read or do not have the expected shape",
+        },
+        examples=["python -m cli catalog --check"],
     )
     parser.add_argument("--check", action="store_true", help="only compare: exit 1 if the committed file differs")
     parser.add_argument(
@@ -288,32 +295,34 @@ def _package_version(openapi_file: Path) -> str:
 
 
 def main(arguments: Sequence[str] | None = None, sources: Path = SOURCES_DIR, catalogue: Path = CATALOGUE) -> int:
-    try:
-        options = _parser().parse_args(arguments)
-    except SystemExit as exit_:
-        return EXIT_BAD_INPUT if exit_.code else EXIT_OK
-    try:
-        if options.extract_from:
-            if options.check:
-                raise GenerationError("--check and --extract-from do not go together")
-            failures = _read_json(sources / ARGO_FACTS)["parse_failures"]
-            extracted = extract(_read_json(options.extract_from), _package_version(options.extract_from), failures)
-            (sources / GITHUB_EXTRACT).write_text(render(extracted), encoding="utf-8")
-        text = generate_from_files(sources)
-    except (KeyError, TypeError, AttributeError) as error:
-        print(f"error: the inputs in {sources} do not have the expected shape: {error!r}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except GenerationError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if options.check:
-        if not catalogue.is_file() or catalogue.read_text(encoding="utf-8") != text:
-            print(f"{catalogue} is not what the inputs give: run python -m cli catalog", file=sys.stderr)
-            return EXIT_DIFFERS
+    def body(options: argparse.Namespace) -> int:
+        try:
+            if options.extract_from:
+                if options.check:
+                    raise GenerationError("--check and --extract-from do not go together")
+                failures = _read_json(sources / ARGO_FACTS)["parse_failures"]
+                extracted = extract(_read_json(options.extract_from), _package_version(options.extract_from), failures)
+                (sources / GITHUB_EXTRACT).write_text(render(extracted), encoding="utf-8")
+            text = generate_from_files(sources)
+        except (KeyError, TypeError, AttributeError) as error:
+            raise BadInput(f"the inputs in {sources} do not have the expected shape: {error!r}") from None
+        except GenerationError as error:
+            raise BadInput(str(error)) from None
+        if options.check:
+            up_to_date = catalogue.is_file() and catalogue.read_text(encoding="utf-8") == text
+            if options.json:
+                print_json({"catalogue": str(catalogue), "up_to_date": up_to_date})
+            elif not up_to_date:
+                print(f"{catalogue} is not what the inputs give: run python -m cli catalog", file=sys.stderr)
+            return EXIT_OK if up_to_date else EXIT_DIFFERS
+        catalogue.write_text(text, encoding="utf-8")
+        if options.json:
+            print_json({"catalogue": str(catalogue), "written": True})
+        else:
+            print(f"wrote {catalogue}")
         return EXIT_OK
-    catalogue.write_text(text, encoding="utf-8")
-    print(f"wrote {catalogue}")
-    return EXIT_OK
+
+    return run(_parser(), body, arguments)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from cli.common import PROJECT_ROOT, BadInput, CommandParser
+from cli.common import run as run_command
 from delivery.expr import Environment, ExprError, UnsupportedExpression, argo_parameter_value, environment, evaluate
 from delivery.github_events import catalogue
 from delivery.triggers import (
@@ -31,14 +33,9 @@ from delivery.workflow_names import RANDOM_SUFFIX_LENGTH
 from settings.config import EVENTS_DISCRIMINATOR, ConfigError, Pipeline, StackSettings, parse_settings
 from settings.stack_files import StackFileError, read_stack_config
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MAX_BODY_BYTES = 2 * 1024 * 1024  # Argo Server refuses larger request bodies
 
 EXIT_FIRED, EXIT_NOTHING_FIRED, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class BadInput(ValueError):
-    """What the user gave cannot be simulated (exit code 2)."""
 
 
 @dataclass
@@ -225,31 +222,31 @@ def render_json(simulation: Simulation) -> str:
     return json.dumps(document, indent=2)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m cli simulate",
-        description="Which pipelines of a stack a GitHub delivery would start, with which parameters, and why not.",
+def _parser() -> CommandParser:
+    parser = CommandParser(
+        "simulate",
+        "Which pipelines of a stack a GitHub delivery would start, with which parameters, and why not.",
+        exit_codes={
+            EXIT_FIRED: "at least one pipeline fires",
+            EXIT_NOTHING_FIRED: "no pipeline fires (or Argo Server would refuse the delivery)",
+            EXIT_BAD_INPUT: "bad input: options, the stack file or its config, the event name, the payload",
+        },
+        examples=["python -m cli simulate --stack dev --event push --payload tests/fixtures/payloads/push-branch.json"],
     )
     parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     parser.add_argument("--event", required=True, help="the X-GitHub-Event header, e.g. push or pull_request")
     parser.add_argument("--payload", required=True, help="the delivery's JSON body: a file, or - for standard input")
     parser.add_argument("--delivery", help="the X-GitHub-Delivery header (default: a new GUID)")
-    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     return parser
 
 
 def main(arguments: Sequence[str] | None = None, project_root: Path = PROJECT_ROOT) -> int:
-    try:
-        options = _parser().parse_args(arguments)
-    except SystemExit as exit_:  # argparse printed the usage: missing or unknown options (or --help)
-        return EXIT_BAD_INPUT if exit_.code else EXIT_FIRED
-    try:
+    def body(options: argparse.Namespace) -> int:
         simulation = run(options, project_root, sys.stdin)
-    except BadInput as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(render_json(simulation) if options.json else render_text(simulation))
-    return EXIT_FIRED if simulation.fired else EXIT_NOTHING_FIRED
+        print(render_json(simulation) if options.json else render_text(simulation))
+        return EXIT_FIRED if simulation.fired else EXIT_NOTHING_FIRED
+
+    return run_command(_parser(), body, arguments)
 
 
 if __name__ == "__main__":

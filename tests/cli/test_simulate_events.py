@@ -56,9 +56,12 @@ def test_every_github_event_through_the_simulator(name: str, capsys: pytest.Capt
 
 @pytest.mark.parametrize("name", [*CATALOGUE["not_sent_by_github"], "pushed", "*", "Push"])
 def test_names_github_never_sends_are_bad_input(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """With --json the error is the JSON document on standard output (cli/common.py), and nothing on stderr."""
     code, document, err = simulate(capsys, name, PAYLOADS / "push-branch.json")
-    assert (code, document) == (2, None)
-    assert err.startswith(f"error: unknown event name: {name!r}")
+    assert (code, err) == (2, "")
+    assert document is not None and set(document) == {"error", "exit_code"}
+    assert document["exit_code"] == 2
+    assert document["error"].startswith(f"unknown event name: {name!r}")
 
 
 def test_the_events_the_issue_names_are_real_events(capsys: pytest.CaptureFixture[str]) -> None:
