@@ -130,4 +130,8 @@ def chart_values(settings: StackSettings) -> dict[str, Any]:
             "ingress": ingress,
         },
     }
-    return deep_merge(ours, settings.helm_values)
+    merged = deep_merge(ours, settings.helm_values)
+    # The user's server flags come after ours, never instead of them (settings refuse the flags we set).
+    users_args = (settings.helm_values.get("server") or {}).get("extraArgs") or []
+    merged["server"]["extraArgs"] = [*ours["server"]["extraArgs"], *users_args]
+    return merged

@@ -38,6 +38,7 @@ from settings.security import (
     NetworkPolicySettings,
     UiIngress,
     check_helm_values,
+    check_public_annotations,
     parse_network_policy,
     parse_parallelism,
     parse_pod_security,
@@ -347,6 +348,7 @@ def _parse_ingress(value: Any, problems: _Problems) -> Ingress:
     ):
         problems.add(f"{key}.annotations", "must be a map of strings to strings (quote numbers and booleans)")
         annotations = {}
+    check_public_annotations(annotations, f"{key}.annotations", problems.add)
     tls_secret_name = value.get("tlsSecretName", Ingress.tls_secret_name)
     if not (isinstance(tls_secret_name, str) and _DNS_SUBDOMAIN.match(tls_secret_name)):
         problems.add(f"{key}.tlsSecretName", f"{tls_secret_name!r} is not a valid Secret name (DNS-1123 subdomain)")

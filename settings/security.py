@@ -123,17 +123,96 @@ def parse_ui(value: Any, key: str, public_host: str, add: AddProblem) -> UiIngre
 
 
 def check_helm_values(value: Mapping[str, Any], key: str, add: AddProblem) -> None:
-    """helmValues must not publish more of Argo Server than the events API on the public host."""
+    """helmValues must not publish more of Argo Server than the events API on the public host, nor let the server
+    answer unsigned requests, watch other namespaces or take the chart's cluster-wide rights."""
     server = value.get("server")
-    ingress = server.get("ingress") if isinstance(server, Mapping) else None
-    if not isinstance(ingress, Mapping):
-        return
-    for name in ("paths", "extraPaths", "pathType", "hosts"):
-        if name in ingress:
+    server = server if isinstance(server, Mapping) else {}
+    ingress = server.get("ingress")
+    if isinstance(ingress, Mapping):
+        for name in ("paths", "extraPaths", "pathType", "hosts"):
+            if name in ingress:
+                add(
+                    f"{key}.server.ingress.{name}",
+                    "is not allowed: the public ingress routes only the events API; publish the UI with `ui` "
+                    "(its own host and Ingress), and set the host with `host`",
+                )
+        annotations = ingress.get("annotations")
+        if isinstance(annotations, Mapping):
+            check_public_annotations(annotations, f"{key}.server.ingress.annotations", add)
+    if "authMode" in server:  # the chart renders the singular key as one more --auth-mode, beside authModes
+        add(f"{key}.server.authMode", _AUTH_MODE)
+    _check_server_args(server.get("extraArgs"), f"{key}.server.extraArgs", add)
+    rbac = server.get("rbac")
+    if isinstance(rbac, Mapping) and rbac.get("create", False) is not False:
+        add(
+            f"{key}.server.rbac.create",
+            f"{rbac['create']!r} is not allowed: the chart's ClusterRole lets Argo Server read every Secret and "
+            "delete pods in every namespace; the program grants the server what client auth needs, in two namespaces",
+        )
+    for component in ("server", "controller"):
+        section = value.get(component)
+        service_type = section.get("serviceType") if isinstance(section, Mapping) else None
+        if service_type is not None and service_type != "ClusterIP":
             add(
-                f"{key}.server.ingress.{name}",
-                "is not allowed: the public ingress routes only the events API; publish the UI with `ui` "
-                "(its own host and Ingress), and set the host with `host`",
+                f"{key}.{component}.serviceType",
+                f"{service_type!r} is not allowed (only ClusterIP): a LoadBalancer or NodePort Service publishes the "
+                "whole Argo Server API, the UI and artifacts included, past the ingress that routes only the events "
+                "API",
+            )
+    for name in server:
+        route = server[name]
+        if name.lower() == "httproute" and not (isinstance(route, Mapping) and route.get("enabled", False) is False):
+            add(
+                f"{key}.server.{name}",
+                "is not allowed: a Gateway API HTTPRoute publishes Argo Server beside the ingress that routes only "
+                "the events API (publish the UI with `ui`)",
+            )
+
+
+_AUTH_MODE = (
+    "is not allowed: the program runs Argo Server with client auth only; 'server' mode would answer unsigned "
+    "requests to the public events URL as the server's own ServiceAccount (forged deliveries dispatch), and a "
+    "second auth mode the chart renders beside authModes cannot be checked"
+)
+# Argo Server flags the program sets itself (settings/chart.py), with why a user's value is refused.
+_OWN_SERVER_FLAGS = {
+    "auth-mode": "the program sets Argo Server's auth mode (client only); 'server' would answer unsigned requests to "
+    "the public events URL as the server's own ServiceAccount",
+    "namespaced": "the program runs the server --namespaced --managed-namespace=<workflowNamespace> so it watches "
+    "and serves the workflow namespace only",
+}
+_OWN_SERVER_FLAGS["managed-namespace"] = _OWN_SERVER_FLAGS["namespaced"]
+# ingress-nginx's older and newer names of the source-range annotation: both would replace sourceRanges'.
+SOURCE_RANGE_ANNOTATIONS = (SOURCE_RANGE_ANNOTATION, "nginx.ingress.kubernetes.io/allowlist-source-range")
+
+
+def _check_server_args(value: Any, key: str, add: AddProblem) -> None:
+    if value is None:
+        return
+    if not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
+        add(key, "must be a list of strings (Argo Server flags, added after the program's)")
+        return
+    for index, argument in enumerate(value):
+        flag = argument.lstrip("-").split("=", 1)[0]
+        if argument.startswith("-") and flag in _OWN_SERVER_FLAGS:
+            add(f"{key}[{index}]", f"{argument!r} is not allowed: {_OWN_SERVER_FLAGS[flag]}")
+
+
+def check_public_annotations(annotations: Mapping[str, Any], key: str, add: AddProblem) -> None:
+    """Annotations of the public (events) ingress: no raw nginx configuration, no source range but sourceRanges'."""
+    for name in annotations:
+        if name.endswith("-snippet"):
+            add(
+                f"{key}.{name}",
+                "is not allowed: a snippet is raw nginx configuration for the public host: it can route any path of "
+                "Argo Server (or, CVE-2021-25742, read the ingress controller's files and Secrets), undoing the "
+                "events-only surface",
+            )
+        elif name in SOURCE_RANGE_ANNOTATIONS:
+            add(
+                f"{key}.{name}",
+                "is not allowed: the program sets it from ingress.sourceRanges (an annotation here would override "
+                "them); list the client CIDRs in ingress.sourceRanges",
             )
 
 

@@ -126,3 +126,136 @@ def test_helm_values_cannot_publish_more_than_the_events_api() -> None:
         "Ingress), and set the host with `host`"
     )
     assert found == [f"{K}:helmValues.server.ingress.{name}: {message}" for name in ("paths", "extraPaths", "hosts")]
+
+
+# Issue 15, item 4: helmValues cannot reopen the public surface. Each value below was accepted before.
+AUTH_MODE = (
+    "is not allowed: the program runs Argo Server with client auth only; 'server' mode would answer unsigned "
+    "requests to the public events URL as the server's own ServiceAccount (forged deliveries dispatch), and a "
+    "second auth mode the chart renders beside authModes cannot be checked"
+)
+
+
+@pytest.mark.parametrize(
+    ("values", "key", "reason"),
+    [
+        ({"server": {"authMode": "server"}}, "server.authMode", AUTH_MODE),
+        ({"server": {"authMode": "client"}}, "server.authMode", AUTH_MODE),
+        (
+            {"server": {"extraArgs": ["--auth-mode=server"]}},
+            "server.extraArgs[0]",
+            "'--auth-mode=server' is not allowed: the program sets Argo Server's auth mode (client only); 'server' "
+            "would answer unsigned requests to the public events URL as the server's own ServiceAccount",
+        ),
+        (
+            {"server": {"extraArgs": ["--loglevel", "debug", "--auth-mode", "server"]}},
+            "server.extraArgs[2]",
+            "'--auth-mode' is not allowed: the program sets Argo Server's auth mode (client only); 'server' "
+            "would answer unsigned requests to the public events URL as the server's own ServiceAccount",
+        ),
+        (
+            {"server": {"extraArgs": ["--namespaced=false"]}},
+            "server.extraArgs[0]",
+            "'--namespaced=false' is not allowed: the program runs the server --namespaced "
+            "--managed-namespace=<workflowNamespace> so it watches and serves the workflow namespace only",
+        ),
+        (
+            {"server": {"extraArgs": ["--managed-namespace=kube-system"]}},
+            "server.extraArgs[0]",
+            "'--managed-namespace=kube-system' is not allowed: the program runs the server --namespaced "
+            "--managed-namespace=<workflowNamespace> so it watches and serves the workflow namespace only",
+        ),
+        (
+            {"server": {"rbac": {"create": True}}},
+            "server.rbac.create",
+            "True is not allowed: the chart's ClusterRole lets Argo Server read every Secret and delete pods in "
+            "every namespace; the program grants the server what client auth needs, in two namespaces",
+        ),
+        (
+            {"server": {"serviceType": "LoadBalancer"}},
+            "server.serviceType",
+            "'LoadBalancer' is not allowed (only ClusterIP): a LoadBalancer or NodePort Service publishes the whole "
+            "Argo Server API, the UI and artifacts included, past the ingress that routes only the events API",
+        ),
+        (
+            {"controller": {"serviceType": "NodePort"}},
+            "controller.serviceType",
+            "'NodePort' is not allowed (only ClusterIP): a LoadBalancer or NodePort Service publishes the whole "
+            "Argo Server API, the UI and artifacts included, past the ingress that routes only the events API",
+        ),
+        (
+            {"server": {"httproute": {"enabled": True}}},
+            "server.httproute",
+            "is not allowed: a Gateway API HTTPRoute publishes Argo Server beside the ingress that routes only the "
+            "events API (publish the UI with `ui`)",
+        ),
+        (
+            {"server": {"ingress": {"annotations": {"nginx.ingress.kubernetes.io/server-snippet": "location / {}"}}}},
+            "server.ingress.annotations.nginx.ingress.kubernetes.io/server-snippet",
+            "is not allowed: a snippet is raw nginx configuration for the public host: it can route any path of "
+            "Argo Server (or, CVE-2021-25742, read the ingress controller's files and Secrets), undoing the "
+            "events-only surface",
+        ),
+        (
+            {"server": {"ingress": {"annotations": {"nginx.ingress.kubernetes.io/whitelist-source-range": "0.0.0.0/0"}}}},
+            "server.ingress.annotations.nginx.ingress.kubernetes.io/whitelist-source-range",
+            "is not allowed: the program sets it from ingress.sourceRanges (an annotation here would override "
+            "them); list the client CIDRs in ingress.sourceRanges",
+        ),
+        (
+            {"server": {"ingress": {"annotations": {"nginx.ingress.kubernetes.io/allowlist-source-range": "0.0.0.0/0"}}}},
+            "server.ingress.annotations.nginx.ingress.kubernetes.io/allowlist-source-range",
+            "is not allowed: the program sets it from ingress.sourceRanges (an annotation here would override "
+            "them); list the client CIDRs in ingress.sourceRanges",
+        ),
+    ],
+)
+def test_helm_values_cannot_reopen_the_public_surface(values: dict[str, Any], key: str, reason: str) -> None:
+    assert problems(helmValues=values, ingress={"sourceRanges": ["192.30.252.0/22"]}) == [
+        f"{K}:helmValues.{key}: {reason}"
+    ]
+
+
+def test_the_public_ingress_annotations_take_no_snippet_and_no_source_range() -> None:
+    found = problems(
+        ingress={
+            "annotations": {
+                "nginx.ingress.kubernetes.io/configuration-snippet": "more_set_headers 'x: y';",
+                "nginx.ingress.kubernetes.io/whitelist-source-range": "0.0.0.0/0",
+                "nginx.ingress.kubernetes.io/proxy-body-size": "2m",
+            },
+            "sourceRanges": ["192.30.252.0/22"],
+        }
+    )
+    assert found == [
+        f"{K}:ingress.annotations.nginx.ingress.kubernetes.io/configuration-snippet: is not allowed: a snippet is raw "
+        "nginx configuration for the public host: it can route any path of Argo Server (or, CVE-2021-25742, read "
+        "the ingress controller's files and Secrets), undoing the events-only surface",
+        f"{K}:ingress.annotations.nginx.ingress.kubernetes.io/whitelist-source-range: is not allowed: the program "
+        "sets it from ingress.sourceRanges (an annotation here would override them); list the client CIDRs in "
+        "ingress.sourceRanges",
+    ]
+
+
+def test_harmless_helm_values_still_pass_and_extra_server_args_are_added_to_ours() -> None:
+    from settings.chart import chart_values
+
+    values = {
+        "server": {
+            "extraArgs": ["--loglevel=debug"],
+            "rbac": {"create": False},
+            "serviceType": "ClusterIP",
+            "httproute": {"enabled": False},
+            "ingress": {"annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "2m"}},
+        },
+        "controller": {"serviceType": "ClusterIP"},
+    }
+    settings = parse(helmValues=values)
+    assert chart_values(settings)["server"]["extraArgs"] == [
+        "--namespaced",
+        "--managed-namespace=workflows",
+        "--loglevel=debug",
+    ]
+    assert problems(helmValues={"server": {"extraArgs": "--loglevel=debug"}}) == [
+        f"{K}:helmValues.server.extraArgs: must be a list of strings (Argo Server flags, added after the program's)"
+    ]
