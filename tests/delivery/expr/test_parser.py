@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from delivery import expr
 from delivery.expr import (
     Binary,
     Chain,
@@ -25,6 +24,7 @@ from delivery.expr import (
     parse,
     quote,
 )
+from delivery.expr import parser as expr
 
 ENV: dict[str, Any] = {
     "payload": {
