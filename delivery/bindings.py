@@ -17,8 +17,11 @@ def _labels(pipeline: Pipeline) -> dict[str, str]:
 
 
 def workflow_template_manifest(pipeline: Pipeline, namespace: str) -> dict[str, Any]:
-    """The template file as deployed: named after the pipeline, in the workflow namespace."""
-    return pipeline.template.manifest(pipeline.name, namespace, _labels(pipeline))
+    """The template file as deployed: named after the pipeline, in the workflow namespace, with its deadline."""
+    manifest = pipeline.template.manifest(pipeline.name, namespace, _labels(pipeline))
+    if pipeline.deadline_seconds is not None:
+        manifest["spec"]["activeDeadlineSeconds"] = pipeline.deadline_seconds
+    return manifest
 
 
 def event_binding_manifest(pipeline: Pipeline, namespace: str) -> dict[str, Any]:

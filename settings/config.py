@@ -23,6 +23,7 @@ from delivery.github_events import (
     catalogue,
 )
 from delivery.workflow_names import MAX_PIPELINE_NAME_LENGTH
+from settings.deadlines import pipeline_deadline
 from settings.github_access import (
     GitHubAccess,
     StatusReport,
@@ -96,6 +97,7 @@ _PIPELINE_KEYS = (
     "parameters",
     "status",
     "forks",
+    "deadline",
 )
 
 
@@ -149,6 +151,7 @@ class Pipeline:
     status: StatusReport | None = None  # the commit status the pipeline's runs report, if any
     forks: bool = False  # pull requests whose head repository is not the base repository start it too
     organizations: tuple[str, ...] = ()  # as the stack spells them; empty: every organization of the stack
+    deadline_seconds: int | None = None  # the runs' activeDeadlineSeconds; None: the template's own is kept
 
     @property
     def well_known_parameters(self) -> tuple[str, ...]:
@@ -489,6 +492,8 @@ def _parse_pipeline(
     status = parse_pipeline_status(
         entry.get("status"), name, events, template_names, has_access, f"{item}.status", problems.add
     )
+    template_spec = template.document["spec"] if template else {}
+    deadline = pipeline_deadline(entry, template_spec, f"{item}.deadline", problems.add)
     if len(problems.items) != before or template is None:
         return None
     return Pipeline(
@@ -502,6 +507,7 @@ def _parse_pipeline(
         status=status,
         forks=forks,
         organizations=organizations,
+        deadline_seconds=deadline,
     )
 
 

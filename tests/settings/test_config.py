@@ -232,11 +232,11 @@ def test_pipeline_keys_names_and_uniqueness() -> None:
     )
     assert found == [
         "argo-github-webhooks:pipelines[0].evnets: unknown key (allowed: name, template, events, branches, actions, "
-        "repositories, organizations, parameters, status, forks)",
+        "repositories, organizations, parameters, status, forks, deadline)",
         "argo-github-webhooks:pipelines[0].name: 'Scan_All' is not a valid pipeline name (DNS-1123 label: a-z, 0-9, '-')",
         "argo-github-webhooks:pipelines[2].name: 'dup' is used by another pipeline (names must be unique)",
         "argo-github-webhooks:pipelines[3]: must be an object with keys name, template, events, branches, actions, "
-        "repositories, organizations, parameters, status, forks",
+        "repositories, organizations, parameters, status, forks, deadline",
     ]
 
 
