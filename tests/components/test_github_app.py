@@ -82,7 +82,7 @@ def test_hooks_only_on_reporting_pipelines(with_app: StackRun) -> None:
     for name in ("quiet", "audit"):
         spec = _template(with_app, name)["spec"]
         file_spec = yaml.safe_load((PROJECT_ROOT / "workflows" / "hello-world.yaml").read_text())["spec"]
-        assert spec == file_spec  # untouched: no hooks, no extra templates
+        assert spec == {**file_spec, "activeDeadlineSeconds": 3600}  # no hooks, no extra templates; the default deadline
     bindings = {name: reveal(with_app.named(f"{name}-binding").inputs) for name in ("scan", "quiet", "audit")}
     assert COMMIT_ANNOTATION in bindings["scan"]["spec"]["submit"]["metadata"]["annotations"]
     assert COMMIT_ANNOTATION not in bindings["quiet"]["spec"]["submit"]["metadata"]["annotations"]
