@@ -29,6 +29,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cli.common import PROJECT_ROOT, BadInput, CommandParser, progress
+from cli.common import run as run_command
 from github.client import (
     DEFAULT_BASE_URL,
     ClientError,
@@ -41,8 +43,6 @@ from github.client import (
 )
 from settings.config import ConfigError, StackSettings, parse_settings
 from settings.stack_files import StackFileError, encrypted_keys, read_stack_config
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_SINCE = "6h"
 MAX_SINCE = timedelta(days=3)  # GitHub keeps deliveries redeliverable for 3 days
@@ -63,6 +63,7 @@ ALREADY_RAN = "already ran"  # Argo's 500 named only Workflows that exist: every
 OUTCOMES = (REDELIVERED, WOULD_REDELIVER, LIMIT_REACHED, REDELIVERY_FAILED, DEFERRED, NOT_REACHED, ALREADY_RAN)
 LEFT_FAILED = frozenset({LIMIT_REACHED, REDELIVERY_FAILED, DEFERRED, NOT_REACHED})
 
+WRITE_SPACING_SECONDS = 1.0  # the client's write_interval: waits up to this long are not announced
 TOKEN_SCOPE = "a token of an organization owner with admin:org_hook (fine-grained: organization Webhooks: write)"
 
 _DURATION = re.compile(r"^([0-9]+)([mhd])$")
@@ -74,10 +75,6 @@ _ALREADY_EXISTS = re.compile(
     r'failed to create workflow: workflows\.argoproj\.io "[a-z0-9]([-a-z0-9.]*[a-z0-9])?" already exists'
 )
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
-
-
-class BadInput(ValueError):
-    """What the user gave cannot be used (exit code 2)."""
 
 
 def parse_since(text: str) -> timedelta:
@@ -169,6 +166,8 @@ class Report:
     dry_run: bool
     max_redeliveries: int
     hooks: dict[str, list[int]] = field(default_factory=dict)  # organization -> the stack's hook ids there
+    organizations: list[str] = field(default_factory=list)  # the stack's, in its order
+    read: list[str] = field(default_factory=list)  # organizations whose deliveries in the window were all listed
     problems: list[str] = field(default_factory=list)  # each makes the exit code 2
     guids: int = 0  # deliveries whose original attempt is in the window
     older: int = 0  # deliveries seen only through redeliveries: from before the window, left alone
@@ -337,6 +336,18 @@ def redeliver(client: GitHubClient, delivery: FailedDelivery, options: argparse.
     delivery.outcome, delivery.detail = REDELIVERED, ordinal
 
 
+def announced(sleep: Callable[[float], None]) -> Callable[[float], None]:
+    """`sleep` that says on standard error why the run stands still: the client waits only for GitHub (a retry after
+    a 5xx or no answer, a rate limit) or to space writes a second apart, which is not worth a line."""
+
+    def wait(seconds: float) -> None:
+        if seconds > WRITE_SPACING_SECONDS:
+            progress(f"waiting {seconds:.0f} s for GitHub (rate limited, or not answering), then trying again")
+        sleep(seconds)
+
+    return wait
+
+
 def run(
     options: argparse.Namespace,
     project_root: Path,
@@ -352,7 +363,7 @@ def run(
     except (StackFileError, ConfigError) as error:
         raise BadInput(str(error)) from None
     target = github_target(config, encrypted, f"Pulumi.{options.stack}.yaml", environ)
-    client = GitHubClient(target.base_url, target.token, clock=clock, sleep=sleep)
+    client = GitHubClient(target.base_url, target.token, clock=clock, sleep=announced(sleep))
     cutoff = datetime.fromtimestamp(clock(), UTC) - options.since
     report = Report(
         stack=options.stack,
@@ -360,6 +371,7 @@ def run(
         since=_iso(cutoff),
         dry_run=options.dry_run,
         max_redeliveries=options.max_redeliveries,
+        organizations=list(settings.organizations),
     )
     try:
         for organization in settings.organizations:
@@ -415,6 +427,7 @@ def _organization_failures(
         hook_failures = failed_deliveries(organization, hook_id, current)
         report.succeeded += len(current) - len(hook_failures)
         failed.extend(hook_failures)
+    report.read.append(organization)
     return failed
 
 
@@ -481,12 +494,19 @@ def render_text(report: Report) -> str:
         for row in cells:
             lines.append("  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]]))
     else:
-        lines.append("no failed deliveries")
+        lines.append(no_failures(report))
     lines.append(summary(report))
-    lines += [f"problem: {problem}" for problem in report.problems]
-    if report.error:
-        lines.append(f"error: {report.error}")
-    return "\n".join(lines)
+    return "\n".join(lines)  # problems and the error go to standard error, once (main)
+
+
+def no_failures(report: Report) -> str:
+    """What an empty table means: nothing failed only where the deliveries were read."""
+    unread = [organization for organization in report.organizations if organization not in report.read]
+    if not unread:
+        return "no failed deliveries"
+    if not report.read:
+        return "deliveries not read (see the error below): nothing is known about failed deliveries"
+    return f"no failed deliveries in {', '.join(report.read)}; not read: {', '.join(unread)}"
 
 
 def render_json(report: Report) -> str:
@@ -497,6 +517,7 @@ def render_json(report: Report) -> str:
         "dry_run": report.dry_run,
         "max_redeliveries": report.max_redeliveries,
         "hooks": report.hooks,
+        "read": report.read,
         "deliveries": [
             {key: value for key, value in asdict(delivery).items() if key not in ("latest_id", "repository_id")}
             for delivery in report.failed
@@ -516,10 +537,22 @@ def render_json(report: Report) -> str:
     return json.dumps(document, indent=2)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m cli redeliver",
-        description="Redeliver the stack's failed GitHub webhook deliveries (each GUID whose every attempt failed).",
+def _parser() -> CommandParser:
+    parser = CommandParser(
+        "redeliver",
+        "Redeliver the stack's failed GitHub webhook deliveries (each GUID whose every attempt failed).",
+        exit_codes={
+            EXIT_OK: "nothing is left failed",
+            EXIT_LEFT_FAILED: "some deliveries are left failed (limit reached, GitHub refused the redelivery, "
+            "the write budget was used up, GitHub stayed unavailable or rate limited)",
+            EXIT_BAD_INPUT: "bad input, an organization without the stack's webhook, or GitHub refused the credentials",
+        },
+        environment={
+            "GITHUB_TOKEN": f"{TOKEN_SCOPE}; wins over a plain-text github:token in the stack file",
+            "GITHUB_BASE_URL": "the GitHub API (an Enterprise Server's https://HOST/api/v3/) when the stack file "
+            f"has no github:baseUrl; default {DEFAULT_BASE_URL}",
+        },
+        examples=["GITHUB_TOKEN=<token> python -m cli redeliver --stack prod --since 2d --dry-run"],
     )
     parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     parser.add_argument(
@@ -529,7 +562,6 @@ def _parser() -> argparse.ArgumentParser:
         help=f"how far back to look: 30m, 6h, 2d, at most 3d (default {DEFAULT_SINCE})",
     )
     parser.add_argument("--dry-run", action="store_true", help="list what would be redelivered; write nothing")
-    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.add_argument(
         "--max-redeliveries",
         type=_positive_int,
@@ -552,21 +584,20 @@ def main(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    try:
-        options = _parser().parse_args(arguments)
-    except SystemExit as exit_:  # argparse printed the usage and which option is wrong (or --help)
-        return EXIT_BAD_INPUT if exit_.code else EXIT_OK
-    try:
+    def body(options: argparse.Namespace) -> int:
         report = run(options, project_root, os.environ if environ is None else environ, clock, sleep)
-    except BadInput as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(render_json(report) if options.json else render_text(report))
-    for problem in report.problems:
-        print(f"error: {problem}", file=sys.stderr)
-    if report.error:
-        print(f"error: {report.error}", file=sys.stderr)
-    return report.exit_code
+        if options.json:  # the document holds the problems and the error
+            print(render_json(report))
+            return report.exit_code
+        print(render_text(report))
+        sys.stdout.flush()  # the table before the errors that follow it, when both go to one terminal
+        for problem in report.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        if report.error:
+            print(f"error: {report.error}", file=sys.stderr)
+        return report.exit_code
+
+    return run_command(_parser(), body, arguments)
 
 
 if __name__ == "__main__":

@@ -31,15 +31,25 @@ BAD_INPUT = {
         f"error: unknown stack '{UNKNOWN_STACK}': no Pulumi.{UNKNOWN_STACK}.yaml",
     ),
     "catalog": (["--check", "--extract-from", "x.json"], "error: --check and --extract-from do not go together"),
+    "redeliver": (
+        ["--stack", UNKNOWN_STACK, "--since", "5y"],
+        "error: argument --since: '5y' is not a positive duration",
+    ),
 }
 TOOLS = sorted(BAD_INPUT)
 # What each tool's --help promises (exit code -> a word of its meaning), beyond 141 which every tool lists.
 EXIT_CODES = {
     "simulate": {0: "fires", 1: "no pipeline fires", 2: "bad input"},
     "catalog": {0: "written", 1: "differs", 2: "bad input"},
+    "redeliver": {0: "nothing is left failed", 1: "left failed", 2: "bad input"},
 }
+# The environment variables each tool's --help names (none: it says it reads none).
+ENVIRONMENT = {"redeliver": ["GITHUB_TOKEN", "GITHUB_BASE_URL"]}
 # argparse's first complaint about `--no-such-option` alone: a missing required option, else the unknown one.
-USAGE_ERRORS = {"simulate": "the following arguments are required: --stack, --event, --payload"}
+USAGE_ERRORS = {
+    "simulate": "the following arguments are required: --stack, --event, --payload",
+    "redeliver": "the following arguments are required: --stack",
+}
 
 
 def tool_main(tool: str) -> Any:
@@ -86,8 +96,13 @@ def test_help_lists_exit_codes_environment_and_an_example(tool: str, capsys: pyt
     epilog = out[out.index("\nexit codes:\n") :]
     for code, meaning in {**EXIT_CODES[tool], 141: "standard output was closed"}.items():
         assert any(line.startswith(f"  {code:<3}  ") and meaning in line for line in epilog.splitlines()), (code, out)
-    assert "\nenvironment variables" in epilog
-    assert f"\nexample:\n  python -m cli {tool}" in epilog or f"\nexamples:\n  python -m cli {tool}" in epilog
+    if tool in ENVIRONMENT:
+        listed = epilog[epilog.index("\nenvironment variables:\n") :].split("\n\n")[0]
+        assert [line.split()[0] for line in listed.splitlines()[2:]] == ENVIRONMENT[tool]
+    else:
+        assert "\nenvironment variables: none read\n" in epilog
+    example = epilog.split("\nexample:\n" if "\nexample:\n" in epilog else "\nexamples:\n")[1].splitlines()[0]
+    assert f"python -m cli {tool} " in example
     assert "--json" in out
 
 

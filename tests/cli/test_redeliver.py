@@ -215,6 +215,7 @@ def test_json_output(github: GitHub, capsys: pytest.CaptureFixture[str]) -> None
         "dry_run": False,
         "max_redeliveries": 3,
         "hooks": {"example-org": [hook]},
+        "read": ["example-org"],
         "deliveries": [
             {
                 "organization": "example-org",
@@ -324,9 +325,14 @@ def test_rate_limits_and_5xx_are_waited_out(github: GitHub, capsys: pytest.Captu
         error(403, "API rate limit exceeded", **{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}),
     )
     code, out, err = github.run(capsys, "--stack", "dev")
-    assert (code, err) == (0, "")
+    assert code == 0
     # 5xx backoff, Retry-After, until the reset (+1 s), a secondary limit's minute, then one second between writes
     assert github.clock.sleeps == [1, 30, 90, 60, 1]
+    # the waits a person notices are announced on standard error (not the 1 s ones: a first retry, write spacing)
+    assert err.splitlines() == [
+        f"waiting {seconds} s for GitHub (rate limited, or not answering), then trying again"
+        for seconds in (30, 90, 60)
+    ]
     assert github.fake.writes == 3 and len(github.api.redeliveries()) == 2  # the refused POST was sent again
     assert out.splitlines()[-1].endswith("2 redelivered. GitHub writes: 3 (requests: 10, waited 182 s).")
 
@@ -338,6 +344,8 @@ def test_github_unavailable_stops_with_exit_1(github: GitHub, capsys: pytest.Cap
     assert code == 1
     assert github.fake.writes == 0
     assert err == (
+        "waiting 2 s for GitHub (rate limited, or not answering), then trying again\n"
+        "waiting 4 s for GitHub (rate limited, or not answering), then trying again\n"
         f"error: stopped early: GET /orgs/example-org/hooks/{org_hook}/deliveries?per_page=100: HTTP 503: Service "
         "Unavailable\n"
     )
@@ -356,7 +364,7 @@ def test_a_rate_limit_beyond_the_bound_leaves_the_rest_not_reached(
     assert [item["outcome"] for item in document["deliveries"]] == ["limit reached"] + ["not reached"] * 4
     assert document["error"].startswith("stopped early: POST /orgs/example-org/hooks/1120/deliveries/")
     assert document["error"].endswith("HTTP 429: slow down; GitHub asks to wait 7200 s, over the limit of 900 s")
-    assert err == f"error: {document['error']}\n"
+    assert err == ""  # with --json the error is in the document, and only there
 
 
 def test_refused_credentials_exit_2(github: GitHub, capsys: pytest.CaptureFixture[str]) -> None:
@@ -604,3 +612,61 @@ def test_already_ran_deliveries_are_left_alone(github: GitHub, capsys: pytest.Ca
     assert github.api.redeliveries() == [(hook, guid("b"))]
     assert document["summary"]["already_ran"] == 1
     assert code == 0  # nothing is left failed
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: what a run without network sees."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_without_network_it_says_it_read_nothing_and_the_error_once(
+    github: GitHub, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Before: "no failed deliveries" although none was read, and the error on stdout and again on stderr."""
+    project = write_project(tmp_path, {})
+    base_url = f"http://127.0.0.1:{closed_port()}/"
+    environ = {"GITHUB_TOKEN": TOKEN, "GITHUB_BASE_URL": base_url}
+    code, out, err = github.run(capsys, "--stack", "ci", environ=environ, project_root=project)
+    assert code == 1
+    assert out.splitlines()[1:] == [
+        "deliveries not read (see the error below): nothing is known about failed deliveries",
+        "0 deliveries (0 attempts) since 2026-11-18T05:06:40Z in 0 organizations: 0 succeeded. GitHub writes: 0 "
+        "(requests: 4, waited 7 s).",
+    ]
+    assert "no failed deliveries" not in out and "error:" not in out
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        f"error: stopped early: GET /orgs/example-org/hooks?per_page=100: no answer: cannot reach {base_url}: "
+        "[Errno 111] Connection refused"
+    ]
+    assert err.splitlines()[:2] == [
+        f"waiting {seconds} s for GitHub (rate limited, or not answering), then trying again" for seconds in (2, 4)
+    ]
+    code, out, err = github.run(capsys, "--stack", "ci", "--json", environ=environ, project_root=project)
+    document = json.loads(out)
+    assert (code, document["exit_code"], document["read"], document["deliveries"]) == (1, 1, [], [])
+    assert f"error: {document['error']}" == errors[0]
+    assert "error" not in err
+
+
+def test_no_failed_deliveries_only_where_they_were_read(
+    github: GitHub, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    project = write_project(tmp_path, {"argo-github-webhooks:organizations": ["example-org", "example-org-labs"]})
+    hook = github.api.add_hook("example-org", CI_URL)
+    github.api.add_delivery(hook, guid("a"), 200, github.ago(20))
+    github.api.add_hook("example-org-labs", DEV_URL)  # only another stack's hook
+    code, out, err = github.run(capsys, "--stack", "ci", project_root=project)
+    assert code == 2
+    assert out.splitlines()[1:4] == [
+        f"  example-org: hook {hook}",
+        "  example-org-labs: -",
+        "no failed deliveries in example-org; not read: example-org-labs",
+    ]
+    assert err == (
+        f"error: organization example-org-labs: no webhook posts to {CI_URL} (has `pulumi up` run for this stack?)\n"
+    )
