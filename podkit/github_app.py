@@ -6,7 +6,11 @@ GitHub's API. Every value arrives in the environment; nothing of a delivery is e
     GITHUB_APP_ACTION=status            post the commit status for WORKFLOW_STATUS (always exits 0: reporting never
                                         turns a run red; a failure to report is printed to the log)
     GITHUB_APP_ACTION=git-credentials   write a git config file (GIT_CREDENTIALS_FILE) that sends a contents:read token
-                                        for REPOSITORY, and only to the GitHub host
+                                        for REPOSITORY, and only to the GitHub host (an App's token also goes
+                                        to GIT_TOKEN_FILE, for the next action)
+    GITHUB_APP_ACTION=revoke-git-credentials
+                                        after the fetch: revoke that token and delete it; exit 1 when the clone
+                                        failed (its status in CLONE_STATUS_FILE)
 
 Credentials come from the mounted Secret (GITHUB_CREDENTIALS_DIR): `private-key.pem` with GITHUB_APP_ID (a GitHub App:
 a JWT signed RS256 with the key buys an installation token for the one repository and the one permission needed), or
@@ -342,10 +346,17 @@ def revoke(settings: Settings, token: str) -> None:
     """Installation tokens live an hour; revoke ours as soon as it has done its one job (best effort)."""
     if not settings.key_file.is_file():
         return  # a fine-grained token is the stack's own: never revoke it
+    revoke_installation_token(settings, token)
+
+
+def revoke_installation_token(settings: Settings, token: str) -> bool:
+    """DELETE /installation/token with the token itself: True once GitHub has revoked it."""
     try:
         GitHubApi(settings.api_url, settings.retry_seconds).request("DELETE", "installation/token", f"Bearer {token}")
     except GitHubError as error:
         print(f"note: the token could not be revoked early, it expires within the hour ({error})", file=sys.stderr)
+        return False
+    return True
 
 
 # --- actions ------------------------------------------------------------------------------------------------------
@@ -433,14 +444,46 @@ def write_git_credentials(environ: Mapping[str, str], now: float) -> int:
         f"\textraHeader = Authorization: Basic {basic}\n"
         "[http]\n\tfollowRedirects = false\n"
     )
-    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o400)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(config)
+    _write_private(target, config)
+    token_file = environ.get("GIT_TOKEN_FILE", "")
+    if token_file and settings.key_file.is_file():  # an installation token: kept for the step that revokes it
+        _write_private(Path(token_file), token)
     print(f"a contents:read token for {repository} is ready for git, sent only to https://{host}/")
     return 0
 
 
-ACTIONS = {"status": report_status, "git-credentials": write_git_credentials}
+def _write_private(path: Path, text: str) -> None:
+    """A file only its owner may read, created with that mode (never world-readable for an instant)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o400)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
+def revoke_git_credentials(environ: Mapping[str, str], now: float) -> int:
+    """After the fetch: revoke the clone's installation token (GIT_TOKEN_FILE) and delete it, then end the run as the
+    clone ended (CLONE_STATUS_FILE holds its exit status): the clone itself always exits 0 so that this step runs."""
+    settings = Settings.from_environment(environ)
+    token_file = Path(environ.get("GIT_TOKEN_FILE") or "/var/run/clone-credentials/token")
+    if token_file.is_file():
+        token = token_file.read_text(encoding="utf-8").strip()
+        token_file.unlink()
+        if revoke_installation_token(settings, token):
+            print("the clone's token is revoked")
+    status_file = environ.get("CLONE_STATUS_FILE", "")
+    if status_file:
+        path = Path(status_file)
+        status = path.read_text(encoding="utf-8").strip() if path.is_file() else "unknown"
+        if status != "0":
+            print(f"error: the clone failed (exit status {status}): see the clone container's log", file=sys.stderr)
+            return 1
+    return 0
+
+
+ACTIONS = {
+    "status": report_status,
+    "git-credentials": write_git_credentials,
+    "revoke-git-credentials": revoke_git_credentials,
+}
 
 
 def main(argv: list[str], environ: Mapping[str, str]) -> int:

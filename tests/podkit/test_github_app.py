@@ -320,7 +320,7 @@ def test_git_credentials_fail_the_clone_when_github_refuses(github: GitHubAppRou
 
 def test_unknown_action_is_a_usage_error() -> None:
     result = run("deploy", {})
-    assert (result.returncode, result.stderr.strip()) == (2, "error: unknown action 'deploy' (one of: status, git-credentials)")
+    assert (result.returncode, result.stderr.strip()) == (2, "error: unknown action 'deploy' (one of: status, git-credentials, revoke-git-credentials)")
 
 
 @pytest.mark.parametrize(

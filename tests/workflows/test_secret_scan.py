@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,8 +14,13 @@ from typing import Any
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from settings.images import PYTHON
+from tests.fakes.github import FakeGitHub
+from tests.fakes.github_app import GitHubAppRoutes
+from tests.github_app_keys import APP_ID, app_key_pem
 from tests.harness import PROJECT_ROOT
 
 TEMPLATE = yaml.safe_load((PROJECT_ROOT / "workflows" / "secret-scan.yaml").read_text())
@@ -62,6 +69,7 @@ def run_clone(tmp_path: Path, git_url: str, commit: str, credentials: str | None
         "HOME": str(home),
         "SOURCE_DIR": str(source),
         "GIT_CREDENTIALS_FILE": str(credentials_file),
+        "CLONE_STATUS_FILE": str(tmp_path / "clone-status"),
         "GIT_CONFIG_NOSYSTEM": "1",
     }
     return subprocess.run(
@@ -69,11 +77,20 @@ def run_clone(tmp_path: Path, git_url: str, commit: str, credentials: str | None
     )
 
 
+def run_python_step(name: str, environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A python init container of the template: its command, with the script from this checkout."""
+    container = CONTAINERS[name]
+    command = [sys.executable, str(PROJECT_ROOT / "podkit" / Path(container["command"][1]).name), *container["command"][2:]]
+    env = {"PATH": os.environ["PATH"], "GITHUB_RETRY_SECONDS": "0.01", **environment}
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
 def test_clone_checks_out_the_commit_and_deletes_the_credentials(tmp_path: Path, origin: tuple[str, str]) -> None:
     url, commit = origin
     credentials = f'[http "https://github.com/"]\n\textraHeader = {HEADER}\n'
     result = run_clone(tmp_path, url, commit, credentials)
     assert result.returncode == 0, result.stderr
+    assert (tmp_path / "clone-status").read_text() == "0\n"
     assert result.stdout.strip() == f"scanning acme/widgets at {commit}"
     assert (tmp_path / "source" / "README").read_text() == "hello\n"
     assert not (tmp_path / "gitconfig").exists()  # gone before the scanner starts
@@ -81,10 +98,84 @@ def test_clone_checks_out_the_commit_and_deletes_the_credentials(tmp_path: Path,
     assert "eC1hY2Nlc3MtdG9rZW4" not in repository_files  # nothing of the token in .git/ or the work tree
 
 
-def test_a_failed_clone_deletes_the_credentials_too(tmp_path: Path) -> None:
+def test_a_failed_clone_deletes_the_credentials_too_and_records_its_status(tmp_path: Path) -> None:
     result = run_clone(tmp_path, f"file://{tmp_path}/missing.git", "0" * 40, f"[http]\n\textraHeader = {HEADER}\n")
-    assert result.returncode != 0
+    assert result.returncode == 0  # so that the revoke step runs; that step fails the run (see below)
+    assert (tmp_path / "clone-status").read_text().strip() not in ("", "0")
     assert not (tmp_path / "gitconfig").exists()
+
+
+@pytest.fixture
+def github() -> Iterator[GitHubAppRoutes]:
+    key = serialization.load_pem_private_key(app_key_pem().encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    with FakeGitHub() as fake:
+        yield GitHubAppRoutes(fake, str(APP_ID), key.public_key(), installations={"acme/widgets": 77})
+
+
+@pytest.mark.parametrize("clone_works", [True, False])
+def test_the_clone_token_is_revoked_after_the_fetch(
+    tmp_path: Path, origin: tuple[str, str], github: GitHubAppRoutes, clone_works: bool
+) -> None:
+    """credentials -> clone -> revoke, each run as its container runs it: the App's token is revoked at GitHub once
+    the fetch is done, whether it worked or not, and the run fails at the revoke step when the clone failed."""
+    secrets_dir = tmp_path / "github-app"
+    secrets_dir.mkdir()
+    (secrets_dir / "private-key.pem").write_text(app_key_pem())
+    shared = {
+        "GITHUB_API_URL": github.fake.base_url,
+        "GIT_TOKEN_FILE": str(tmp_path / "token"),
+        "CLONE_STATUS_FILE": str(tmp_path / "clone-status"),
+    }
+    credentials = run_python_step(
+        "credentials",
+        {
+            **shared,
+            "GITHUB_APP_ID": str(APP_ID),
+            "GITHUB_CREDENTIALS_DIR": str(secrets_dir),
+            "REPOSITORY": "acme/widgets",
+            "GIT_CREDENTIALS_FILE": str(tmp_path / "gitconfig"),
+        },
+    )
+    assert credentials.returncode == 0, credentials.stderr
+    (minted,) = github.minted
+    assert (tmp_path / "token").read_text() == minted.token
+    assert stat.S_IMODE((tmp_path / "token").stat().st_mode) == 0o400
+    url, commit = origin
+    clone = run_clone(tmp_path, url if clone_works else f"file://{tmp_path}/missing.git", commit, credentials=None)
+    assert clone.returncode == 0, clone.stderr
+    assert github.revoked == set()  # the fetch is done before anything revokes the token
+    revoke = run_python_step("revoke", shared)
+    assert github.revoked == {minted.token}
+    assert not (tmp_path / "token").exists() and not (tmp_path / "gitconfig").exists()
+    if clone_works:
+        assert (revoke.returncode, revoke.stdout.strip()) == (0, "the clone's token is revoked")
+    else:
+        assert revoke.returncode == 1
+        assert "error: the clone failed (exit status 128): see the clone container's log" in revoke.stderr
+    assert minted.token not in credentials.stdout + credentials.stderr + revoke.stdout + revoke.stderr
+
+
+def test_a_fine_grained_token_is_neither_kept_for_the_revoke_step_nor_revoked(
+    tmp_path: Path, github: GitHubAppRoutes
+) -> None:
+    secrets_dir = tmp_path / "github-app"
+    secrets_dir.mkdir()
+    (secrets_dir / "token").write_text("github_pat_stack")
+    github.personal_tokens.add("github_pat_stack")
+    environment = {
+        "GITHUB_API_URL": github.fake.base_url,
+        "GITHUB_CREDENTIALS_DIR": str(secrets_dir),
+        "REPOSITORY": "acme/widgets",
+        "GIT_CREDENTIALS_FILE": str(tmp_path / "gitconfig"),
+        "GIT_TOKEN_FILE": str(tmp_path / "token"),
+    }
+    assert run_python_step("credentials", environment).returncode == 0
+    assert (tmp_path / "gitconfig").exists() and not (tmp_path / "token").exists()
+    (tmp_path / "clone-status").write_text("0\n")
+    revoke = run_python_step("revoke", {**environment, "CLONE_STATUS_FILE": str(tmp_path / "clone-status")})
+    assert (revoke.returncode, revoke.stdout, github.revoked) == (0, "", set())
+    assert not [request for request in github.fake.requests if request.method == "DELETE"]
 
 
 class _RecordingGit(BaseHTTPRequestHandler):
@@ -133,6 +224,10 @@ def test_only_the_credentials_step_mounts_the_app_key_and_the_scanner_sees_no_to
 
     assert mounts(CONTAINERS["credentials"]) == {"github-app", "github-app-scripts", "clone-credentials"}
     assert mounts(CONTAINERS["clone"]) == {"source", "tmp", "clone-credentials"}
+    assert mounts(CONTAINERS["revoke"]) == {"github-app-scripts", "clone-credentials"}  # no key, no repository
+    assert [container["name"] for container in SCAN["initContainers"]] == ["credentials", "clone", "revoke"]
+    assert CONTAINERS["revoke"]["image"] == PYTHON
+    assert CONTAINERS["revoke"]["command"] == ["python3", "/opt/github-app/github_app.py", "revoke-git-credentials"]
     assert mounts(SCAN["container"]) == {"source", "scanner-tmp"}  # its own /tmp, shared with no other container
     assert all("scanner-tmp" not in mounts(container) for container in SCAN["initContainers"])
     assert CONTAINERS["credentials"]["image"] == PYTHON  # the same pinned image as the status hooks

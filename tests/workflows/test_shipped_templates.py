@@ -155,10 +155,12 @@ def test_clone_script_runs_as_non_root_and_never_runs_event_values(world_readabl
         "REPOSITORY": f"acme/{INJECTION}",
         "SOURCE_DIR": str(source),
         "GIT_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),  # none minted: an anonymous clone
+        "CLONE_STATUS_FILE": str(tmp_path / "clone-status"),
     }
     assert [item["name"] for item in init["env"]][:5] == ["HOME", "GIT_URL", "GIT_REF", "HEAD_COMMIT", "REPOSITORY"]
     result = _run_as_workflow_user([*init["command"], script], env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"scanning acme/{INJECTION} at {commit}\n"
+    assert (tmp_path / "clone-status").read_text() == "0\n"
     assert (source / "README.md").read_text() == "hello\n"
     assert not list(tmp_path.rglob("PWNED*"))
