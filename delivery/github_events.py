@@ -103,6 +103,7 @@ class EventCatalogue:
     argo_refuses: Mapping[str, str] = field(default_factory=dict)  # event -> why Argo refuses every delivery of it
     sent_only_to: Mapping[str, str] = field(default_factory=dict)  # not_org_webhook event -> who GitHub sends it to
     payload_refusals: Mapping[str, tuple[PayloadRefusal, ...]] = field(default_factory=dict)
+    actions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # event -> the `action` values GitHub sends
 
     @property
     def github_events(self) -> frozenset[str]:
@@ -184,4 +185,5 @@ def catalogue() -> EventCatalogue:
             for name, entry in events.items()
             if entry["refused_payloads"]
         },
+        actions={name: tuple(entry["actions"]) for name, entry in events.items() if entry["actions"]},
     )

@@ -32,6 +32,7 @@ from settings.github_access import (
     parse_pipeline_status,
 )
 from settings.injection import injection_problems
+from settings.messages import did_you_mean, shown, unknown_key
 from settings.security import (
     DEFAULT_PARALLELISM,
     DEFAULT_POD_SECURITY,
@@ -214,10 +215,14 @@ class _Problems:
         self.warnings: list[str] = []
 
     def add(self, key: str, message: str) -> None:
-        self.items.append(f"{key}: {message}")
+        problem = f"{key}: {message}"
+        if problem not in self.items:  # each problem once, however many checks arrive at it
+            self.items.append(problem)
 
     def warn(self, key: str, message: str) -> None:
-        self.warnings.append(f"{key}: {message}")
+        warning = f"{key}: {message}"
+        if warning not in self.warnings:
+            self.warnings.append(warning)
 
 
 def _key(name: str) -> str:
@@ -235,7 +240,7 @@ def parse_settings(raw: Mapping[str, str], project_root: Path, secret_keys: Coll
         if namespace != PROJECT:
             continue
         if name not in _TOP_LEVEL_KEYS:
-            problems.add(full_key, f"unknown key (allowed: {', '.join(_TOP_LEVEL_KEYS)})")
+            problems.add(full_key, unknown_key(name, _TOP_LEVEL_KEYS))
             continue
         values[name] = _decode(text)
 
@@ -320,20 +325,22 @@ def _parse_host(value: Any, problems: _Problems) -> str:
 def _parse_dns_label(value: Any, name: str, problems: _Problems) -> str:
     if isinstance(value, str) and _DNS_LABEL.match(value):
         return value
-    problems.add(_key(name), f"{value!r} is not a valid namespace name (DNS-1123 label: a-z, 0-9 and '-', at most 63)")
+    problems.add(
+        _key(name), f"{shown(value)} is not a valid namespace name (DNS-1123 label: a-z, 0-9 and '-', at most 63)"
+    )
     return ""
 
 
 def _parse_chart_version(value: Any, problems: _Problems) -> str:
     if isinstance(value, str) and _CHART_VERSION.match(value):
         return value
-    problems.add(_key("chartVersion"), f"{value!r} is not a pinned chart version (e.g. {DEFAULT_CHART_VERSION})")
+    problems.add(_key("chartVersion"), f"{shown(value)} is not a pinned chart version (e.g. {DEFAULT_CHART_VERSION})")
     return ""
 
 
 def _unknown_keys(mapping: Mapping[str, Any], allowed: Sequence[str], key: str, problems: _Problems) -> None:
     for unknown in sorted(set(mapping) - set(allowed)):
-        problems.add(f"{key}.{unknown}", f"unknown key (allowed: {', '.join(allowed)})")
+        problems.add(f"{key}.{unknown}", unknown_key(unknown, allowed))
 
 
 def _parse_ingress(value: Any, problems: _Problems) -> Ingress:
@@ -344,7 +351,7 @@ def _parse_ingress(value: Any, problems: _Problems) -> Ingress:
     _unknown_keys(value, _INGRESS_KEYS, key, problems)
     class_name = value.get("className")
     if class_name is not None and not (isinstance(class_name, str) and _DNS_SUBDOMAIN.match(class_name)):
-        problems.add(f"{key}.className", f"{class_name!r} is not a valid IngressClass name")
+        problems.add(f"{key}.className", f"{shown(class_name)} is not a valid IngressClass name")
     annotations = value.get("annotations", {})
     if not isinstance(annotations, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in annotations.items()
@@ -354,10 +361,12 @@ def _parse_ingress(value: Any, problems: _Problems) -> Ingress:
     check_public_annotations(annotations, f"{key}.annotations", problems.add)
     tls_secret_name = value.get("tlsSecretName", Ingress.tls_secret_name)
     if not (isinstance(tls_secret_name, str) and _DNS_SUBDOMAIN.match(tls_secret_name)):
-        problems.add(f"{key}.tlsSecretName", f"{tls_secret_name!r} is not a valid Secret name (DNS-1123 subdomain)")
+        problems.add(
+            f"{key}.tlsSecretName", f"{shown(tls_secret_name)} is not a valid Secret name (DNS-1123 subdomain)"
+        )
     path = value.get("path", "/")
     if not (isinstance(path, str) and _INGRESS_PATH.match(path)):
-        problems.add(f"{key}.path", f"{path!r} must start and end with '/' (e.g. '/' or '/argo/')")
+        problems.add(f"{key}.path", f"{shown(path)} must start and end with '/' (e.g. '/' or '/argo/')")
     source_ranges = parse_source_ranges(value.get("sourceRanges", []), f"{key}.sourceRanges", problems.add)
     return Ingress(
         class_name=class_name if isinstance(class_name, str) else None,
@@ -378,7 +387,7 @@ def _parse_helm_values(value: Any, problems: _Problems) -> dict[str, Any]:
     if auth_modes is not None and (not isinstance(auth_modes, list) or "server" in auth_modes):
         problems.add(
             f"{key}.server.authModes",
-            f"{auth_modes!r} is not allowed: with 'server' Argo accepts unsigned deliveries as its own "
+            f"{shown(auth_modes)} is not allowed: with 'server' Argo accepts unsigned deliveries as its own "
             "ServiceAccount; use ['client'] or ['client', 'sso']",
         )
     check_helm_values(value, key, problems.add)
@@ -404,7 +413,7 @@ def _parse_organizations(value: Any, problems: _Problems) -> tuple[str, ...]:
     for index, login in enumerate(value):
         item = f"{key}[{index}]"
         if not isinstance(login, str) or not _GITHUB_LOGIN.match(login):
-            problems.add(item, f"{login!r} is not a GitHub login (letters, digits, single hyphens; at most 39)")
+            problems.add(item, f"{shown(login)} is not a GitHub login (letters, digits, single hyphens; at most 39)")
         elif login.lower() in seen:
             problems.add(item, f"{login!r} is listed twice (logins are case-insensitive)")
         else:
@@ -416,7 +425,9 @@ def _parse_organizations(value: Any, problems: _Problems) -> tuple[str, ...]:
 def _parse_secret_version(value: Any, problems: _Problems) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
         return value
-    problems.add(_key("webhookSecretVersion"), f"{value!r} must be a positive integer (bump it to rotate the secret)")
+    problems.add(
+        _key("webhookSecretVersion"), f"{shown(value)} must be a positive integer (bump it to rotate the secret)"
+    )
     return 1
 
 
@@ -432,9 +443,11 @@ def _parse_pipelines(
         return ()
     templates: dict[Path, WorkflowTemplateFile | None] = {}
     pipelines: list[Pipeline] = []
-    seen_names: set[str] = set()
+    seen_names: dict[str, str] = {}
     for index, entry in enumerate(value):
         item = f"{key}[{index}]"
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"]:
+            item += f" ({entry['name']})"  # the user finds a pipeline by its name, not by counting from 0
         if not isinstance(entry, dict):
             problems.add(item, "must be an object with keys " + ", ".join(_PIPELINE_KEYS))
             continue
@@ -442,9 +455,11 @@ def _parse_pipelines(
         if pipeline is None:
             continue
         if pipeline.name in seen_names:
-            problems.add(f"{item}.name", f"{pipeline.name!r} is used by another pipeline (names must be unique)")
+            problems.add(
+                f"{item}.name", f"{pipeline.name!r} is used by {seen_names[pipeline.name]} too (names must be unique)"
+            )
             continue
-        seen_names.add(pipeline.name)
+        seen_names[pipeline.name] = f"{key}[{index}]".partition(":")[2]
         pipelines.append(pipeline)
     return tuple(pipelines)
 
@@ -461,8 +476,10 @@ def _parse_pipeline(
     before = len(problems.items)
     _unknown_keys(entry, _PIPELINE_KEYS, item, problems)
     name = entry.get("name")
-    if not isinstance(name, str) or not _DNS_LABEL.match(name):
-        problems.add(f"{item}.name", f"{name!r} is not a valid pipeline name (DNS-1123 label: a-z, 0-9, '-')")
+    if name is None:
+        problems.add(f"{item}.name", "is required: a unique DNS-1123 label (a-z, 0-9, '-'), e.g. secret-scan")
+    elif not isinstance(name, str) or not _DNS_LABEL.match(name):
+        problems.add(f"{item}.name", f"{shown(name)} is not a valid pipeline name (DNS-1123 label: a-z, 0-9, '-')")
     elif len(name) > MAX_PIPELINE_NAME_LENGTH:
         problems.add(
             f"{item}.name",
@@ -471,17 +488,22 @@ def _parse_pipeline(
             "refuses Workflow names over 63 characters",
         )
     template = _parse_template_path(entry.get("template"), f"{item}.template", project_root, templates, problems)
+    before_events = len(problems.items)
     events = _parse_events(entry.get("events"), f"{item}.events", problems)
+    # Checks of what the events carry would only repeat a misspelt event as a knock-on problem: skip them then.
+    events_complete = len(problems.items) == before_events
     branches = _string_list(entry.get("branches", []), f"{item}.branches", _branch_pattern_problem, problems)
     actions = _string_list(entry.get("actions", []), f"{item}.actions", _action_problem, problems)
     repositories = _string_list(entry.get("repositories", []), f"{item}.repositories", _repository_problem, problems)
-    _check_filters_apply(events, branches, actions, repositories, item, problems)
+    if events_complete:
+        _check_filters_apply(events, branches, actions, repositories, item, problems)
+        _check_actions_known(events, entry.get("actions", []), f"{item}.actions", problems)
     for event in events:  # e.g. Argo refuses repository transfers: deployable, but the user should know
         for warning in catalogue().warnings_for(event, actions):
             problems.warn(f"{item}.events", warning)
     organizations = _parse_pipeline_organizations(entry, f"{item}.organizations", stack_organizations, problems)
     parameters = _parse_parameters(entry.get("parameters", {}), f"{item}.parameters", problems)
-    forks = _parse_forks(entry.get("forks", False), events, f"{item}.forks", problems)
+    forks = _parse_forks(entry.get("forks", False), events if events_complete else (), f"{item}.forks", problems)
     if template is not None:
         _check_parameters_against_template(parameters, template, item, problems)
         # Every value the delivery decides (mapped or well-known) must reach scripts through the environment only.
@@ -514,7 +536,9 @@ def _parse_pipeline(
 def _parse_forks(value: Any, events: tuple[str, ...], key: str, problems: _Problems) -> bool:
     """Pull requests from forks run their author's code: a pipeline starts for them only when it says so."""
     if not isinstance(value, bool):
-        problems.add(key, f"{value!r} must be true or false (true: pull requests from forks start this pipeline too)")
+        problems.add(
+            key, f"{shown(value)} must be true or false (true: pull requests from forks start this pipeline too)"
+        )
         return False
     if value and events and not set(events) & set(PULL_REQUEST_EVENTS):
         problems.add(key, f"does not apply: none of {', '.join(events)} is a pull request event")
@@ -550,10 +574,12 @@ def _parse_events(value: Any, key: str, problems: _Problems) -> tuple[str, ...]:
     events: list[str] = []
     for index, event in enumerate(value):
         if not isinstance(event, str):
-            problems.add(f"{key}[{index}]", f"{event!r} is not an event name")
+            problems.add(f"{key}[{index}]", f"{shown(event)} is not an event name")
             continue
         problem = catalogue().problem_with(event)
         if problem:
+            if event not in catalogue().github_events:
+                problem += did_you_mean(event, catalogue().deliverable)
             problems.add(f"{key}[{index}]", problem)
         elif event in events:
             problems.add(f"{key}[{index}]", f"{event!r} is listed twice")
@@ -568,7 +594,7 @@ def _string_list(value: Any, key: str, check: Callable[[str], str | None], probl
         return ()
     items: list[str] = []
     for index, item in enumerate(value):
-        problem = check(item) if isinstance(item, str) and item else f"{item!r} is not a non-empty string"
+        problem = check(item) if isinstance(item, str) and item else f"{shown(item)} is not a non-empty string"
         if problem:
             problems.add(f"{key}[{index}]", problem)
         else:
@@ -587,6 +613,20 @@ def _branch_pattern_problem(pattern: str) -> str | None:
             "'**' (anything) and '?' (one character but '/')"
         )
     return None
+
+
+def _check_actions_known(events: tuple[str, ...], raw_actions: Any, key: str, problems: _Problems) -> None:
+    """An action none of the events carries never matches: refuse it, with the nearest action they do carry."""
+    with_actions = [event for event in events if catalogue().actions.get(event)]
+    carried = {action for event in with_actions for action in catalogue().actions[event]}
+    if not carried or not isinstance(raw_actions, list):
+        return  # no event carries an action: _check_filters_apply says so once
+    for index, action in enumerate(raw_actions):
+        if isinstance(action, str) and _ACTION.match(action) and action not in carried:
+            problems.add(
+                f"{key}[{index}]",
+                f"{action!r} is not an action of {', '.join(with_actions)}" + did_you_mean(action, carried),
+            )
 
 
 def _action_problem(action: str) -> str | None:
@@ -688,9 +728,13 @@ def _parse_pipeline_organizations(
     for index, login in enumerate(value):
         item = f"{key}[{index}]"
         if not isinstance(login, str) or not login:
-            problems.add(item, f"{login!r} is not an organization login")
+            problems.add(item, f"{shown(login)} is not an organization login")
         elif login.lower() not in known:
-            problems.add(item, f"{login!r} is not one of the stack's organizations ({listing})")
+            problems.add(
+                item,
+                f"{login!r} is not one of the stack's organizations ({listing})"
+                + did_you_mean(login, stack_organizations),
+            )
         elif known[login.lower()] in chosen:
             problems.add(item, f"{login!r} is listed twice (logins are case-insensitive)")
         else:
@@ -719,9 +763,10 @@ def _check_kubernetes_provider(raw: Mapping[str, str], problems: _Problems) -> N
     Secrets as mutable. The default provider reads this key from the stack config."""
     value = raw.get(SECRET_MUTABLE_KEY)
     if str(value).lower() != "true":
+        found = "it is missing" if value is None else f"found {value!r}"
         problems.add(
             SECRET_MUTABLE_KEY,
-            f"must be true (found {value!r}): rotating the webhook secret updates the Secret "
+            f"must be true ({found}): rotating the webhook secret updates the Secret "
             "argo-workflows-webhook-clients, which the Kubernetes provider would otherwise delete and recreate, "
             "failing every delivery in between; run: pulumi config set kubernetes:enableSecretMutable true",
         )

@@ -13,6 +13,7 @@ from typing import Any
 
 from delivery.github_events import PULL_REQUEST_EVENTS
 from podkit.github_app import KeyProblem, parse_private_key
+from settings.messages import unknown_key
 
 AddProblem = Callable[[str, str], None]
 
@@ -153,7 +154,7 @@ def _requested_status(
         report = default
     elif isinstance(value, dict):
         for unknown in sorted(set(value) - set(_STATUS_KEYS)):
-            add(f"{key}.{unknown}", f"unknown key (allowed: {', '.join(_STATUS_KEYS)})")
+            add(f"{key}.{unknown}", unknown_key(unknown, _STATUS_KEYS))
         context = value.get("context", default.context)
         if not isinstance(context, str) or not context.strip() or context != context.strip():
             add(f"{key}.context", f"{context!r} must be a non-empty name without surrounding spaces")

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from settings.config import PROJECT
+from settings.messages import yaml_error
 
 
 class StackFileError(ValueError):
@@ -41,7 +42,7 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise StackFileError(f"{path.name} not found") from None
     except yaml.YAMLError as error:
-        raise StackFileError(f"{path.name} is not valid YAML: {' '.join(str(error).split())}") from None
+        raise StackFileError(f"{path.name} is not valid YAML: {yaml_error(error)}") from None
     if not isinstance(loaded, dict):
         raise StackFileError(f"{path.name} is not a YAML mapping")
     return loaded

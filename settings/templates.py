@@ -11,6 +11,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from settings.messages import yaml_error
+
 ARGO_API_VERSION = "argoproj.io/v1alpha1"
 
 
@@ -104,7 +106,7 @@ def load_template(path: Path) -> WorkflowTemplateFile:
     try:
         documents = [document for document in yaml.safe_load_all(text) if document is not None]
     except yaml.YAMLError as error:
-        raise TemplateError([f"is not valid YAML: {_one_line(error)}"]) from None
+        raise TemplateError([f"is not valid YAML: {yaml_error(error)}"]) from None
     if len(documents) != 1:
         raise TemplateError([f"must hold exactly one YAML document, found {len(documents)}"])
     document = documents[0]
@@ -152,7 +154,3 @@ def _declared_parameters(spec: Mapping[str, Any], entrypoint: str) -> tuple[Temp
 
 def _has_value(parameter: Mapping[str, Any]) -> bool:
     return any(parameter.get(key) is not None for key in ("value", "default", "valueFrom"))
-
-
-def _one_line(error: Exception) -> str:
-    return " ".join(str(error).split())

@@ -180,7 +180,7 @@ def test_simulator_refuses_a_template_that_would_run_the_branch_name(
     err = capsys.readouterr().err
     assert code == 2
     assert (
-        f"argo-github-webhooks:pipelines[0].template ({tmp_path / 't.yaml'}): template 'scan': "
+        f"argo-github-webhooks:pipelines[0] (scan).template ({tmp_path / 't.yaml'}): template 'scan': "
         "initContainers[clone].args[0] puts the event-derived parameter 'git_ref' ({{workflow.parameters.git_ref}}) "
         "into sh -c, which parses it as code" in err
     )

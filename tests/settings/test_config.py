@@ -111,7 +111,7 @@ def test_required_keys() -> None:
 
 def test_unknown_top_level_key_is_an_error() -> None:
     assert problems(pipeline=[]) == [
-        "argo-github-webhooks:pipeline: unknown key (allowed: host, argoNamespace, workflowNamespace, chartVersion, "
+        "argo-github-webhooks:pipeline: unknown key; did you mean 'pipelines'? (allowed: host, argoNamespace, workflowNamespace, chartVersion, "
         "ingress, helmValues, organizations, webhookSecretVersion, pipelines, githubApp, githubToken, ui, parallelism, podSecurity, networkPolicy)"
     ]
 
@@ -188,7 +188,7 @@ def test_helm_values_must_be_an_object_and_keep_webhooks_safe() -> None:
         "argo-github-webhooks:helmValues: must be an object of chart values (deep-merged over the program's)"
     ]
     assert problems(helmValues={"server": {"authModes": ["server"]}, "crds": {"full": True}}) == [
-        "argo-github-webhooks:helmValues.server.authModes: ['server'] is not allowed: with 'server' Argo accepts "
+        'argo-github-webhooks:helmValues.server.authModes: ["server"] is not allowed: with \'server\' Argo accepts '
         "unsigned deliveries as its own ServiceAccount; use ['client'] or ['client', 'sso']",
         "argo-github-webhooks:helmValues.crds.full: true is not allowed: the full CRDs are installed by a Helm hook, "
         "which Pulumi's Chart v4 never runs",
@@ -231,10 +231,11 @@ def test_pipeline_keys_names_and_uniqueness() -> None:
         ]
     )
     assert found == [
-        "argo-github-webhooks:pipelines[0].evnets: unknown key (allowed: name, template, events, branches, actions, "
-        "repositories, organizations, parameters, status, forks, deadline)",
-        "argo-github-webhooks:pipelines[0].name: 'Scan_All' is not a valid pipeline name (DNS-1123 label: a-z, 0-9, '-')",
-        "argo-github-webhooks:pipelines[2].name: 'dup' is used by another pipeline (names must be unique)",
+        "argo-github-webhooks:pipelines[0] (Scan_All).evnets: unknown key; did you mean 'events'? (allowed: name, "
+        "template, events, branches, actions, repositories, organizations, parameters, status, forks, deadline)",
+        "argo-github-webhooks:pipelines[0] (Scan_All).name: 'Scan_All' is not a valid pipeline name (DNS-1123 label: "
+        "a-z, 0-9, '-')",
+        "argo-github-webhooks:pipelines[2] (dup).name: 'dup' is used by pipelines[1] too (names must be unique)",
         "argo-github-webhooks:pipelines[3]: must be an object with keys name, template, events, branches, actions, "
         "repositories, organizations, parameters, status, forks, deadline",
     ]
@@ -245,18 +246,19 @@ def test_events() -> None:
         pipelines=[pipeline(events=["push", "push", "star", "installation", "*", "pushed", 3])],
     )
     assert found == [
-        "argo-github-webhooks:pipelines[0].events[1]: 'push' is listed twice",
-        "argo-github-webhooks:pipelines[0].events[2]: 'star' can be sent by GitHub but Argo Server refuses it "
+        "argo-github-webhooks:pipelines[0] (p).events[1]: 'push' is listed twice",
+        "argo-github-webhooks:pipelines[0] (p).events[2]: 'star' can be sent by GitHub but Argo Server refuses it "
         "(HTTP 401: 'star' is not in Argo's list of GitHub events)",
-        "argo-github-webhooks:pipelines[0].events[3]: 'installation' cannot be subscribed to by an organization webhook "
+        "argo-github-webhooks:pipelines[0] (p).events[3]: 'installation' cannot be subscribed to by an organization webhook "
         "(GitHub sends it only to GitHub Apps)",
-        "argo-github-webhooks:pipelines[0].events[4]: '*' (all events) is not allowed: Argo Server refuses several "
+        "argo-github-webhooks:pipelines[0] (p).events[4]: '*' (all events) is not allowed: Argo Server refuses several "
         "events, list the ones you need",
-        "argo-github-webhooks:pipelines[0].events[5]: 'pushed' is not a GitHub webhook event name",
-        "argo-github-webhooks:pipelines[0].events[6]: 3 is not an event name",
+        "argo-github-webhooks:pipelines[0] (p).events[5]: 'pushed' is not a GitHub webhook event name; did you mean "
+        "'push'?",
+        "argo-github-webhooks:pipelines[0] (p).events[6]: 3 is not an event name",
     ]
     assert problems(pipelines=[pipeline(events=[])]) == [
-        "argo-github-webhooks:pipelines[0].events: must be a non-empty list of GitHub event names "
+        "argo-github-webhooks:pipelines[0] (p).events: must be a non-empty list of GitHub event names "
         "(e.g. [push, pull_request])"
     ]
 
@@ -270,10 +272,11 @@ def test_filters_must_apply_to_the_events() -> None:
         ]
     )
     assert found == [
-        "argo-github-webhooks:pipelines[0].branches: does not apply to release (branch filters work with push, "
+        "argo-github-webhooks:pipelines[0] (a).branches: does not apply to release (branch filters work with push, "
         "pull_request, pull_request_review, pull_request_review_comment); split the pipeline or drop the filter",
-        "argo-github-webhooks:pipelines[1].actions: does not apply: none of push, create carries an action",
-        "argo-github-webhooks:pipelines[2].repositories: does not apply: none of organization carries a repository",
+        "argo-github-webhooks:pipelines[1] (b).actions: does not apply: none of push, create carries an action",
+        "argo-github-webhooks:pipelines[2] (c).repositories: does not apply: none of organization carries a "
+        "repository",
     ]
     mixed = parse(pipelines=[pipeline(events=["push", "pull_request"], actions=["opened"])])
     assert mixed.pipelines[0].actions == ("opened",)
@@ -291,22 +294,22 @@ def test_filter_values() -> None:
         ]
     )
     assert found == [
-        "argo-github-webhooks:pipelines[0].branches[0]: '!main': negated patterns are not supported; list the "
+        "argo-github-webhooks:pipelines[0] (p).branches[0]: '!main': negated patterns are not supported; list the "
         "branches to match",
-        "argo-github-webhooks:pipelines[0].branches[1]: 'refs/heads/main': write the branch name or glob "
+        "argo-github-webhooks:pipelines[0] (p).branches[1]: 'refs/heads/main': write the branch name or glob "
         "(e.g. 'main', 'release/*'), not the full ref",
-        "argo-github-webhooks:pipelines[0].branches[2]: 'feat ure' is not a branch glob: use branch name characters "
+        "argo-github-webhooks:pipelines[0] (p).branches[2]: 'feat ure' is not a branch glob: use branch name characters "
         "with '*' (anything but '/'), '**' (anything) and '?' (one character but '/')",
-        "argo-github-webhooks:pipelines[0].branches[3]: 'a..b' is not a branch glob: use branch name characters "
+        "argo-github-webhooks:pipelines[0] (p).branches[3]: 'a..b' is not a branch glob: use branch name characters "
         "with '*' (anything but '/'), '**' (anything) and '?' (one character but '/')",
-        "argo-github-webhooks:pipelines[0].branches[4]: '' is not a non-empty string",
-        "argo-github-webhooks:pipelines[0].actions[0]: 'Opened' is not an action name (lower case, e.g. 'opened')",
-        "argo-github-webhooks:pipelines[0].repositories[2]: 'a/b/c' is not a repository 'name' or 'owner/name'",
-        "argo-github-webhooks:pipelines[0].repositories[3]: 'bad repo' is not a repository 'name' or 'owner/name'",
-        "argo-github-webhooks:pipelines[0].repositories[4]: '-bad/x' is not a repository 'name' or 'owner/name'",
+        "argo-github-webhooks:pipelines[0] (p).branches[4]: '' is not a non-empty string",
+        "argo-github-webhooks:pipelines[0] (p).actions[0]: 'Opened' is not an action name (lower case, e.g. 'opened')",
+        "argo-github-webhooks:pipelines[0] (p).repositories[2]: 'a/b/c' is not a repository 'name' or 'owner/name'",
+        "argo-github-webhooks:pipelines[0] (p).repositories[3]: 'bad repo' is not a repository 'name' or 'owner/name'",
+        "argo-github-webhooks:pipelines[0] (p).repositories[4]: '-bad/x' is not a repository 'name' or 'owner/name'",
     ]
     assert problems(pipelines=[pipeline(branches="main")]) == [
-        "argo-github-webhooks:pipelines[0].branches: must be a list of strings"
+        "argo-github-webhooks:pipelines[0] (p).branches: must be a list of strings"
     ]
 
 
@@ -345,17 +348,17 @@ def test_parameter_problems() -> None:
         ]
     )
     assert found == [
-        "argo-github-webhooks:pipelines[0].parameters.git_ref: 'repository..name' is not a payload path: "
+        "argo-github-webhooks:pipelines[0] (p).parameters.git_ref: 'repository..name' is not a payload path: "
         "dot-separated field names, e.g. repository.clone_url",
-        "argo-github-webhooks:pipelines[0].parameters.head_commit: 'commits.0.id' is not a payload path: "
+        "argo-github-webhooks:pipelines[0] (p).parameters.head_commit: 'commits.0.id' is not a payload path: "
         "dot-separated field names, e.g. repository.clone_url",
-        "argo-github-webhooks:pipelines[0].parameters.event: expression must not be empty",
-        "argo-github-webhooks:pipelines[0].parameters.delivery_id: must be a payload path string or "
+        "argo-github-webhooks:pipelines[0] (p).parameters.event: expression must not be empty",
+        "argo-github-webhooks:pipelines[0] (p).parameters.delivery_id: must be a payload path string or "
         "{expression: '<Argo expression>'}",
-        "argo-github-webhooks:pipelines[0].parameters.bad name!: 'bad name!' is not a valid parameter name",
-        "argo-github-webhooks:pipelines[0].parameters.repository: must be a payload path string or "
+        "argo-github-webhooks:pipelines[0] (p).parameters.bad name!: 'bad name!' is not a valid parameter name",
+        "argo-github-webhooks:pipelines[0] (p).parameters.repository: must be a payload path string or "
         "{expression: '<Argo expression>'}",
-        "argo-github-webhooks:pipelines[0].parameters.undeclared: is not declared by hello-world.yaml "
+        "argo-github-webhooks:pipelines[0] (p).parameters.undeclared: is not declared by hello-world.yaml "
         "(declared: delivery_id, event, git_ref, head_commit, repository)",
     ]
 
@@ -375,14 +378,14 @@ def test_raw_expressions_argo_cannot_compile_are_refused_at_preview() -> None:
         ]
     )
     assert found == [
-        "argo-github-webhooks:pipelines[0].parameters.git_url: Argo (expr v1.17) cannot compile this expression: "
+        "argo-github-webhooks:pipelines[0] (p).parameters.git_url: Argo (expr v1.17) cannot compile this expression: "
         "Operator (==) and coalesce expressions (??) cannot be mixed. Wrap either by parentheses. at 1:22 in "
         '\'payload?.after ?? "" == ""\'',
-        "argo-github-webhooks:pipelines[0].parameters.git_ref: Argo (expr v1.17) cannot compile this expression: "
+        "argo-github-webhooks:pipelines[0] (p).parameters.git_ref: Argo (expr v1.17) cannot compile this expression: "
         "unknown name body",
-        "argo-github-webhooks:pipelines[0].parameters.head_commit: Argo (expr v1.17) cannot compile this "
+        "argo-github-webhooks:pipelines[0] (p).parameters.head_commit: Argo (expr v1.17) cannot compile this "
         "expression: error parsing regexp: missing closing ): `(`",
-        "argo-github-webhooks:pipelines[0].parameters.repository: Argo (expr v1.17) cannot compile this "
+        "argo-github-webhooks:pipelines[0] (p).parameters.repository: Argo (expr v1.17) cannot compile this "
         "expression: unexpected end of expression at 1:26 in 'payload.repository.name +'",
     ]
 
@@ -429,9 +432,9 @@ spec:
 def test_required_template_parameters_must_be_mapped(tmp_path: Path) -> None:
     template = write_template(tmp_path, TEMPLATE_WITH_INPUTS)
     assert problems(pipelines=[pipeline(template=template)]) == [
-        "argo-github-webhooks:pipelines[0].parameters: template parameter 'team' of t.yaml has no default: map it "
+        "argo-github-webhooks:pipelines[0] (p).parameters: template parameter 'team' of t.yaml has no default: map it "
         "(well-known names filled automatically: git_url, git_ref, head_commit, repository, event, delivery_id)",
-        "argo-github-webhooks:pipelines[0].parameters: template parameter 'owner' of t.yaml has no default: map it "
+        "argo-github-webhooks:pipelines[0] (p).parameters: template parameter 'owner' of t.yaml has no default: map it "
         "(well-known names filled automatically: git_url, git_ref, head_commit, repository, event, delivery_id)",
     ]
     settings = parse(
@@ -480,15 +483,15 @@ def test_required_template_parameters_must_be_mapped(tmp_path: Path) -> None:
 def test_bad_template_files(tmp_path: Path, text: str, problem: str) -> None:
     template = write_template(tmp_path, text)
     (found,) = problems(pipelines=[pipeline(template=template)])
-    assert found.startswith(f"argo-github-webhooks:pipelines[0].template ({template}): {problem}")
+    assert found.startswith(f"argo-github-webhooks:pipelines[0] (p).template ({template}): {problem}")
 
 
 def test_missing_template_file_and_relative_paths() -> None:
     assert problems(pipelines=[pipeline(template="workflows/nope.yaml")]) == [
-        "argo-github-webhooks:pipelines[0].template (workflows/nope.yaml): file not found"
+        "argo-github-webhooks:pipelines[0] (p).template (workflows/nope.yaml): file not found"
     ]
     assert problems(pipelines=[pipeline(template="")]) == [
-        "argo-github-webhooks:pipelines[0].template: is required: the path of a WorkflowTemplate YAML file "
+        "argo-github-webhooks:pipelines[0] (p).template: is required: the path of a WorkflowTemplate YAML file "
         "(relative to the project or absolute)"
     ]
 
@@ -544,13 +547,13 @@ def test_pipeline_organizations_must_be_a_non_empty_subset_without_duplicates() 
         ],
     )
     assert found == [
-        "argo-github-webhooks:pipelines[0].organizations: must be a non-empty list of the stack's organizations "
+        "argo-github-webhooks:pipelines[0] (a).organizations: must be a non-empty list of the stack's organizations "
         "(leave it out for all of them)",
-        "argo-github-webhooks:pipelines[1].organizations[1]: 'ACME' is listed twice (logins are case-insensitive)",
-        "argo-github-webhooks:pipelines[1].organizations[2]: 'nope' is not one of the stack's organizations "
+        "argo-github-webhooks:pipelines[1] (b).organizations[1]: 'ACME' is listed twice (logins are case-insensitive)",
+        "argo-github-webhooks:pipelines[1] (b).organizations[2]: 'nope' is not one of the stack's organizations "
         "(acme, acme-labs)",
-        "argo-github-webhooks:pipelines[1].organizations[3]: 3 is not an organization login",
-        "argo-github-webhooks:pipelines[2].organizations: must be a non-empty list of the stack's organizations "
+        "argo-github-webhooks:pipelines[1] (b).organizations[3]: 3 is not an organization login",
+        "argo-github-webhooks:pipelines[2] (c).organizations: must be a non-empty list of the stack's organizations "
         "(leave it out for all of them)",
     ]
 
@@ -567,7 +570,7 @@ def test_pipeline_names_must_leave_room_for_the_delivery_guid() -> None:
     longest = "p" * 26
     assert parse(pipelines=[pipeline(name=longest)]).pipelines[0].name == longest
     assert problems(pipelines=[pipeline(name="p" * 27)]) == [
-        f"argo-github-webhooks:pipelines[0].name: '{'p' * 27}' is 27 characters, at most 26 are allowed: each run is "
+        f"argo-github-webhooks:pipelines[0] ({'p' * 27}).name: '{'p' * 27}' is 27 characters, at most 26 are allowed: each run is "
         "named <pipeline>-<X-GitHub-Delivery GUID, 36 characters> so that a redelivery never runs twice, and Argo "
         "refuses Workflow names over 63 characters"
     ]
@@ -582,8 +585,9 @@ def test_the_kubernetes_provider_must_update_secrets_in_place(value: str | None)
         raw["kubernetes:enableSecretMutable"] = value
     with pytest.raises(ConfigError) as raised:
         parse_settings(raw, PROJECT_ROOT)
+    found = "it is missing" if value is None else f"found {value!r}"
     assert raised.value.problems == [
-        f"kubernetes:enableSecretMutable: must be true (found {value!r}): rotating the webhook secret updates the "
+        f"kubernetes:enableSecretMutable: must be true ({found}): rotating the webhook secret updates the "
         "Secret argo-workflows-webhook-clients, which the Kubernetes provider would otherwise delete and recreate, "
         "failing every delivery in between; run: pulumi config set kubernetes:enableSecretMutable true"
     ]
@@ -594,6 +598,6 @@ def test_an_invalid_pipeline_does_not_also_leave_its_organization_without_one() 
         organizations=["acme", "quiet"],
         pipelines=[pipeline(name="a", organizations=["acme"]), pipeline(name="b", events=[], organizations=["quiet"])],
     ) == [
-        "argo-github-webhooks:pipelines[1].events: must be a non-empty list of GitHub event names (e.g. [push, "
+        "argo-github-webhooks:pipelines[1] (b).events: must be a non-empty list of GitHub event names (e.g. [push, "
         "pull_request])"
     ]

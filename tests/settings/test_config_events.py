@@ -14,7 +14,7 @@ from tests.harness import PROJECT_ROOT, run_stack, stack_config
 
 CATALOGUE = json.loads((PROJECT_ROOT / "delivery" / "github_events.json").read_text(encoding="utf-8"))
 ALL_NAMES = sorted([*CATALOGUE["events"], *CATALOGUE["not_sent_by_github"]])
-KEY = "argo-github-webhooks:pipelines[0].events"
+KEY = "argo-github-webhooks:pipelines[0] (p).events"
 PARSER = "the parser's Go types (github.com/go-playground/webhooks/v6 v6.4.0)"
 TRANSFER_WARNING = (
     f"{KEY}: 'repository' deliveries with action 'transferred' cannot be decoded by Argo's GitHub parser: "
@@ -115,7 +115,7 @@ def test_other_pipelines_get_no_warning() -> None:
 
 
 def test_the_program_logs_the_warnings_at_preview(caplog: pytest.LogCaptureFixture) -> None:
-    pipeline = {"name": "repos", "template": "workflows/hello-world.yaml", "events": ["repository"]}
+    pipeline = {"name": "p", "template": "workflows/hello-world.yaml", "events": ["repository"]}
     with caplog.at_level(logging.WARNING):
         run_stack(stack_config(pipelines=[pipeline]))
     warned = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]

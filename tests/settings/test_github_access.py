@@ -122,15 +122,15 @@ def test_every_status_error() -> None:
         {"name": "two", "template": HELLO, "events": ["pull_request"], "status": {"context": "ci/same"}},
     ]
     assert problems(githubApp=app(), pipelines=pipelines) == [
-        "argo-github-webhooks:pipelines[0].status: release carries no commit to report on (statuses work with "
+        "argo-github-webhooks:pipelines[0] (audit).status: release carries no commit to report on (statuses work with "
         "push, pull_request, pull_request_review, pull_request_review_comment); set status: false or split the "
         "pipeline",
-        "argo-github-webhooks:pipelines[1].status: issues carries no commit to report on (statuses work with "
+        "argo-github-webhooks:pipelines[1] (mixed).status: issues carries no commit to report on (statuses work with "
         "push, pull_request, pull_request_review, pull_request_review_comment); set status: false or split the "
         "pipeline",
-        "argo-github-webhooks:pipelines[2].status: 'yes' must be true, false or {context: <name>}",
-        "argo-github-webhooks:pipelines[3].status.contxt: unknown key (allowed: context)",
-        "argo-github-webhooks:pipelines[4].status.context: ' ' must be a non-empty name without surrounding spaces",
+        "argo-github-webhooks:pipelines[2] (odd).status: 'yes' must be true, false or {context: <name>}",
+        "argo-github-webhooks:pipelines[3] (typo).status.contxt: unknown key; did you mean 'context'? (allowed: context)",
+        "argo-github-webhooks:pipelines[4] (blank).status.context: ' ' must be a non-empty name without surrounding spaces",
         "argo-github-webhooks:pipelines: pipelines one and two both report status 'ci/same'",
     ]
 
@@ -138,7 +138,7 @@ def test_every_status_error() -> None:
 def test_status_without_credentials_is_an_error() -> None:
     pipelines = [{"name": "scan", "template": SCAN, "events": ["push"], "status": {"context": "argo/scan"}}]
     assert problems(pipelines=pipelines) == [
-        "argo-github-webhooks:pipelines[0].status: needs GitHub credentials for the workflows: set githubApp "
+        "argo-github-webhooks:pipelines[0] (scan).status: needs GitHub credentials for the workflows: set githubApp "
         "(or githubToken)"
     ]
 
@@ -176,7 +176,7 @@ def test_template_names_of_the_status_hooks_are_reserved(tmp_path: Path) -> None
     path.write_text(text)
     pipelines = [{"name": "p", "template": str(path), "events": ["push"]}]
     assert problems(githubApp=app(), pipelines=pipelines) == [
-        "argo-github-webhooks:pipelines[0].status: the template defines argo-github-webhooks-status: names starting "
+        "argo-github-webhooks:pipelines[0] (p).status: the template defines argo-github-webhooks-status: names starting "
         "'argo-github-webhooks-' are reserved for the status hooks (rename them, or set status: false)"
     ]
     assert parse(githubApp=app(), pipelines=[{**pipelines[0], "status": False}]).pipelines[0].status is None

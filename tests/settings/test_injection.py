@@ -64,7 +64,7 @@ def test_a_script_source_with_an_event_value_is_refused_with_file_template_param
         tmp_path, [{"name": "build", "script": {"image": "alpine:3.20", "command": ["sh"], "source": f"echo {REF}"}}]
     )
     assert found == [
-        f"argo-github-webhooks:pipelines[0].template ({tmp_path / 't.yaml'}): template 'build': script.source puts "
+        f"argo-github-webhooks:pipelines[0] (p).template ({tmp_path / 't.yaml'}): template 'build': script.source puts "
         f"the event-derived parameter 'git_ref' ({REF}) into the script's source, {INJECTION_NOTE}"
     ]
 

@@ -111,10 +111,10 @@ def test_parallelism_must_be_an_integer() -> None:
 def test_forks_must_be_a_boolean_on_a_pull_request_pipeline() -> None:
     scan = {"name": "p", "template": "workflows/secret-scan.yaml"}
     assert problems(pipelines=[{**scan, "events": ["pull_request"], "forks": "yes"}]) == [
-        f"{K}:pipelines[0].forks: 'yes' must be true or false (true: pull requests from forks start this pipeline too)"
+        f"{K}:pipelines[0] (p).forks: 'yes' must be true or false (true: pull requests from forks start this pipeline too)"
     ]
     assert problems(pipelines=[{**scan, "events": ["push", "release"], "forks": True}]) == [
-        f"{K}:pipelines[0].forks: does not apply: none of push, release is a pull request event"
+        f"{K}:pipelines[0] (p).forks: does not apply: none of push, release is a pull request event"
     ]
     assert parse(pipelines=[{**scan, "events": ["push"], "forks": False}]).pipelines[0].forks is False
 
