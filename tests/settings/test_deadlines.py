@@ -77,7 +77,7 @@ def test_a_bad_deadline_is_a_config_error_naming_the_pipeline_key() -> None:
         {"name": "hello", "template": HELLO, "events": ["push"], "deadline": "forever"},
         {"name": "other", "template": HELLO, "events": ["push"], "deadline": "10s"},
     ) == [
-        "argo-github-webhooks:pipelines[0].deadline: 'forever' is not a deadline: write a duration such as 30m, "
+        "argo-github-webhooks:pipelines[0] (hello).deadline: 'forever' is not a deadline: write a duration such as 30m, "
         "1h or 1h30m, or a number of seconds",
-        "argo-github-webhooks:pipelines[1].deadline: '10s' is 10s: a deadline must be at least 1m and at most 72h",
+        "argo-github-webhooks:pipelines[1] (other).deadline: '10s' is 10s: a deadline must be at least 1m and at most 72h",
     ]
