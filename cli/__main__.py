@@ -14,6 +14,7 @@ from cli.common import EXIT_BAD_INPUT, EXIT_OK, closed_pipe, report_error, wants
 
 # Each command is a module of this package with `main(arguments) -> int`; imported only when it runs.
 COMMANDS = {
+    "check": ("cli.check", "check a stack's config and templates offline, as pulumi preview would"),
     "simulate": ("cli.simulate", "which pipelines a delivery would start, offline"),
     "redeliver": ("cli.redeliver", "redeliver the organization hooks' failed deliveries"),
     "catalog": ("cli.catalog", "regenerate (or --check) delivery/github_events.json"),

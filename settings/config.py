@@ -105,8 +105,9 @@ _PIPELINE_KEYS = (
 class ConfigError(ValueError):
     """The stack config cannot be deployed; `problems` names each key or file and what is allowed."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[str], warnings: Sequence[str] = ()) -> None:
         self.problems = list(problems)
+        self.warnings = list(warnings)  # found on the way, as StackSettings.warnings would have held them
         count = len(self.problems)
         listing = "\n".join(f"  - {problem}" for problem in self.problems)
         super().__init__(f"invalid stack configuration ({count} problem{'s' if count != 1 else ''}):\n{listing}")
@@ -271,7 +272,7 @@ def parse_settings(raw: Mapping[str, str], project_root: Path, secret_keys: Coll
     network_policy = parse_network_policy(values.get("networkPolicy", {}), _key("networkPolicy"), problems.add)
 
     if problems.items:
-        raise ConfigError(problems.items)
+        raise ConfigError(problems.items, problems.warnings)
     return StackSettings(
         host=host,
         organizations=organizations,

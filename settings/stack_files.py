@@ -72,6 +72,36 @@ def encrypted_keys(project_root: Path, stack: str) -> frozenset[str]:
     return frozenset(key for key, value in _stack_values(project_root, stack).items() if _is_encrypted(value))
 
 
+def encrypted_paths(project_root: Path, stack: str) -> list[str]:
+    """Every `secure:` value of the stack file by its full path (`argo-github-webhooks:githubApp.privateKey`), in file
+    order: the values `pulumi config set --secret` wrote, which only the Pulumi CLI can decrypt."""
+
+    def walk(path: str, value: Any) -> list[str]:
+        if _is_encrypted(value):
+            return [path]
+        if isinstance(value, dict):
+            return [found for key, item in value.items() for found in walk(f"{path}.{key}", item)]
+        if isinstance(value, list):
+            return [found for index, item in enumerate(value) for found in walk(f"{path}[{index}]", item)]
+        return []
+
+    return [found for key, value in _stack_values(project_root, stack).items() for found in walk(key, value)]
+
+
+def esc_environments(project_root: Path, stack: str) -> list[str]:
+    """The Pulumi ESC environments the stack file imports (`environment: [org/env, ...]`, or the older
+    `environment: {imports: [...]}`): their `pulumiConfig` values reach `pulumi up`; no offline tool can open them."""
+    declared = _load_yaml(project_root / f"Pulumi.{stack}.yaml").get("environment")
+    if isinstance(declared, dict):
+        declared = declared.get("imports")
+    if isinstance(declared, str):
+        declared = [declared]
+    if not isinstance(declared, list):
+        return []
+    # An import may be a name or a one-key mapping {name: {merge: false}}.
+    return [str(next(iter(item))) if isinstance(item, dict) and item else str(item) for item in declared]
+
+
 def _stack_values(project_root: Path, stack: str) -> dict[str, Any]:
     values = _load_yaml(project_root / f"Pulumi.{stack}.yaml").get("config") or {}
     return {(key if ":" in key else f"{PROJECT}:{key}"): value for key, value in values.items()}
