@@ -21,6 +21,7 @@ from typing import Any
 
 from delivery.triggers import LABEL_PREFIX, well_known_expression
 from settings.config import Pipeline
+from settings.containment import WORKFLOW_SERVICE_ACCOUNT
 from settings.images import PYTHON
 
 SCRIPT = Path(__file__).resolve().parents[1] / "podkit" / "github_app.py"
@@ -95,6 +96,12 @@ def _report_template(context: str, reporting: StatusReporting) -> dict[str, Any]
         "name": REPORT_TEMPLATE,
         "activeDeadlineSeconds": REPORT_DEADLINE_SECONDS,
         "retryStrategy": {"limit": 2, "retryPolicy": "OnError"},  # a pod that could not run, not a failed report
+        # The pod that holds the App's key says who it is and how it runs itself: nothing of the workflow spec's
+        # (identity, token, executor, securityContext) reaches it. Templates may not patch pods or add containers
+        # through templateDefaults (settings/containment.py), so nothing else of theirs does either.
+        "serviceAccountName": WORKFLOW_SERVICE_ACCOUNT,
+        "automountServiceAccountToken": False,
+        "executor": {"serviceAccountName": WORKFLOW_SERVICE_ACCOUNT},
         "securityContext": pod_security_context(),
         "volumes": [credentials_volume()],
         "script": {

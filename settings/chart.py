@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from settings.config import RELEASE_NAME, StackSettings
+from settings.containment import WORKFLOW_SERVICE_ACCOUNT
 from settings.security import source_range_annotations
 
 CHART_NAME = "argo-workflows"
 CHART_REPOSITORY = "https://argoproj.github.io/argo-helm"
-WORKFLOW_SERVICE_ACCOUNT = "argo-workflow"
 # The chart's fullname is the release name (it contains the chart name), so the server's ServiceAccount is:
 SERVER_SERVICE_ACCOUNT = f"{RELEASE_NAME}-server"
 SERVER_ROLE = f"{RELEASE_NAME}-server"

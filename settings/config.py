@@ -23,6 +23,7 @@ from delivery.github_events import (
     catalogue,
 )
 from delivery.workflow_names import MAX_PIPELINE_NAME_LENGTH
+from settings.containment import containment_problems
 from settings.deadlines import pipeline_deadline
 from settings.github_access import (
     GitHubAccess,
@@ -46,6 +47,8 @@ from settings.security import (
     parse_pod_security,
     parse_source_ranges,
     parse_ui,
+    parse_workflow_service_accounts,
+    pod_security_warnings,
 )
 from settings.templates import TemplateError, WorkflowTemplateFile, load_template
 
@@ -85,6 +88,7 @@ _TOP_LEVEL_KEYS = (
     "parallelism",
     "podSecurity",
     "networkPolicy",
+    "workflowServiceAccounts",
 )
 _INGRESS_KEYS = ("className", "annotations", "tlsSecretName", "path", "sourceRanges")
 _PIPELINE_KEYS = (
@@ -179,6 +183,7 @@ class StackSettings:
     parallelism: int = DEFAULT_PARALLELISM
     pod_security: str = DEFAULT_POD_SECURITY
     network_policy: NetworkPolicySettings = field(default_factory=NetworkPolicySettings)
+    workflow_service_accounts: tuple[str, ...] = ()  # besides argo-workflow, what templates may run as
 
     @property
     def argo_server_url(self) -> str:
@@ -256,9 +261,12 @@ def parse_settings(raw: Mapping[str, str], project_root: Path, secret_keys: Coll
     organizations = _parse_organizations(values.get("organizations"), problems)
     secret_version = _parse_secret_version(values.get("webhookSecretVersion", 1), problems)
     access = parse_github_access(values.get("githubApp"), values.get("githubToken"), secret_keys, _key, problems.add)
+    workflow_accounts = parse_workflow_service_accounts(
+        values.get("workflowServiceAccounts", []), _key("workflowServiceAccounts"), problems.add
+    )
     before_pipelines = len(problems.items)
     pipelines = _parse_pipelines(
-        values.get("pipelines"), project_root, organizations, problems, has_access=access is not None
+        values.get("pipelines"), project_root, organizations, problems, access is not None, workflow_accounts
     )
     if len(problems.items) == before_pipelines:  # a pipeline left out for its own problems may be the missing one
         _check_every_organization_has_a_pipeline(organizations, pipelines, problems)
@@ -270,6 +278,8 @@ def parse_settings(raw: Mapping[str, str], project_root: Path, secret_keys: Coll
         values.get("podSecurity", DEFAULT_POD_SECURITY), _key("podSecurity"), problems.add
     )
     network_policy = parse_network_policy(values.get("networkPolicy", {}), _key("networkPolicy"), problems.add)
+    for key, warning in pod_security_warnings(pod_security, network_policy):
+        problems.warn(_key(key), warning)
 
     if problems.items:
         raise ConfigError(problems.items, problems.warnings)
@@ -289,6 +299,7 @@ def parse_settings(raw: Mapping[str, str], project_root: Path, secret_keys: Coll
         parallelism=parallelism,
         pod_security=pod_security,
         network_policy=network_policy,
+        workflow_service_accounts=workflow_accounts,
     )
 
 
@@ -433,7 +444,12 @@ def _parse_secret_version(value: Any, problems: _Problems) -> int:
 
 
 def _parse_pipelines(
-    value: Any, project_root: Path, organizations: tuple[str, ...], problems: _Problems, has_access: bool = False
+    value: Any,
+    project_root: Path,
+    organizations: tuple[str, ...],
+    problems: _Problems,
+    has_access: bool = False,
+    workflow_accounts: tuple[str, ...] = (),
 ) -> tuple[Pipeline, ...]:
     key = _key("pipelines")
     if value is None:
@@ -452,7 +468,9 @@ def _parse_pipelines(
         if not isinstance(entry, dict):
             problems.add(item, "must be an object with keys " + ", ".join(_PIPELINE_KEYS))
             continue
-        pipeline = _parse_pipeline(entry, item, project_root, templates, organizations, problems, has_access)
+        pipeline = _parse_pipeline(
+            entry, item, project_root, templates, organizations, problems, has_access, workflow_accounts
+        )
         if pipeline is None:
             continue
         if pipeline.name in seen_names:
@@ -473,6 +491,7 @@ def _parse_pipeline(
     stack_organizations: tuple[str, ...],
     problems: _Problems,
     has_access: bool = False,
+    workflow_accounts: tuple[str, ...] = (),
 ) -> Pipeline | None:
     before = len(problems.items)
     _unknown_keys(entry, _PIPELINE_KEYS, item, problems)
@@ -488,7 +507,9 @@ def _parse_pipeline(
             "<pipeline>-<X-GitHub-Delivery GUID, 36 characters> so that a redelivery never runs twice, and Argo "
             "refuses Workflow names over 63 characters",
         )
-    template = _parse_template_path(entry.get("template"), f"{item}.template", project_root, templates, problems)
+    template = _parse_template_path(
+        entry.get("template"), f"{item}.template", project_root, templates, problems, workflow_accounts
+    )
     before_events = len(problems.items)
     events = _parse_events(entry.get("events"), f"{item}.events", problems)
     # Checks of what the events carry would only repeat a misspelt event as a knock-on problem: skip them then.
@@ -552,6 +573,7 @@ def _parse_template_path(
     project_root: Path,
     templates: dict[Path, WorkflowTemplateFile | None],
     problems: _Problems,
+    workflow_accounts: tuple[str, ...] = (),
 ) -> WorkflowTemplateFile | None:
     if not isinstance(value, str) or not value:
         problems.add(key, "is required: the path of a WorkflowTemplate YAML file (relative to the project or absolute)")
@@ -564,6 +586,9 @@ def _parse_template_path(
         except TemplateError as error:
             templates[path] = None
             for problem in error.problems:
+                problems.add(f"{key} ({value})", problem)
+        else:  # what a template may not loosen, whichever pipeline uses it: once per file
+            for problem in containment_problems(templates[path], frozenset(workflow_accounts)):
                 problems.add(f"{key} ({value})", problem)
     return templates[path]
 

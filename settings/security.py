@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from settings.containment import WORKFLOW_SERVICE_ACCOUNT, reserved_account
+
 AddProblem = Callable[[str, str], None]
 
 DEFAULT_PARALLELISM = 10  # Workflows running at once in the workflow namespace; more wait (Pending) in order
@@ -268,6 +270,58 @@ def _parse_ports(value: Any, key: str, add: AddProblem) -> tuple[int, ...]:
         else:
             ports.append(port)
     return tuple(ports)
+
+
+def parse_workflow_service_accounts(value: Any, key: str, add: AddProblem) -> tuple[str, ...]:
+    """ServiceAccounts of the workflow namespace that templates may run as, besides the workflow identity: a team's
+    own (e.g. for cloud access). Never one of the stack's identities."""
+    if not isinstance(value, list):
+        add(key, "must be a list of ServiceAccount names of the workflow namespace, e.g. ['team-a-deployer']")
+        return ()
+    accounts: list[str] = []
+    for index, name in enumerate(value):
+        item = f"{key}[{index}]"
+        if not (isinstance(name, str) and DNS_SUBDOMAIN.match(name)):
+            add(item, f"{name!r} is not a ServiceAccount name (DNS-1123 subdomain)")
+        elif reserved_account(name):
+            add(
+                item,
+                f"{name!r} is one of the stack's identities (github-webhook-*: the webhook identities, whose token "
+                "submits any pipeline with any arguments; argo-workflows-*: the server's and the controller's): a "
+                "workflow must never run as one",
+            )
+        elif name == WORKFLOW_SERVICE_ACCOUNT:
+            add(item, f"{name!r} is the workflow identity, allowed anyway: remove it")
+        elif name in accounts:
+            add(item, f"{name!r} is listed twice")
+        else:
+            accounts.append(name)
+    return tuple(accounts)
+
+
+def pod_security_warnings(pod_security: str, network_policy: NetworkPolicySettings) -> list[tuple[str, str]]:
+    """(key, what it opens) for the deployable settings that loosen workflow pods' containment."""
+    warnings = []
+    if pod_security == "privileged":
+        warnings.append(
+            (
+                "podSecurity",
+                "privileged: the workflow namespace admits any pod the preview does not refuse: host paths, host "
+                "ports, unsafe sysctls, Unconfined profiles set through fields the template checks do not know, "
+                "and every pod another controller creates there; the preview's template checks are then the only "
+                "guard (use baseline or restricted unless a template needs it)",
+            )
+        )
+    if not network_policy.enabled:
+        warnings.append(
+            (
+                "networkPolicy.enabled",
+                "false: workflow pods may connect anywhere (the cloud metadata endpoint 169.254.169.254 and its "
+                "credentials, Argo Server, the Kubernetes API and every in-cluster service on any port, any host on "
+                "the internet) and any pod may connect to them; manage their policies yourself",
+            )
+        )
+    return warnings
 
 
 class _Counter:

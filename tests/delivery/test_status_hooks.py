@@ -79,3 +79,21 @@ def test_reserved_template_names_are_refused() -> None:
     clashing["spec"]["templates"].append({"name": REPORT_TEMPLATE, "container": {"image": "busybox"}})
     with pytest.raises(ValueError, match=f"template names {REPORT_TEMPLATE} are reserved"):
         with_status_hooks(clashing, "argo/t", REPORTING)
+
+
+def test_the_report_pod_sets_its_identity_token_executor_and_security_itself() -> None:
+    """Argo uses a template's own serviceAccountName, automountServiceAccountToken, executor and securityContext
+    over the workflow spec's: whatever a template sets workflow-wide, the pod holding the App's key keeps these."""
+    loose = template(serviceAccountName="team-a", securityContext={"runAsUser": 1000, "fsGroup": 0})
+    report = next(t for t in with_status_hooks(loose, "argo/t", REPORTING)["spec"]["templates"]
+                  if t["name"] == REPORT_TEMPLATE)
+    assert report["serviceAccountName"] == "argo-workflow"
+    assert report["automountServiceAccountToken"] is False
+    assert report["executor"] == {"serviceAccountName": "argo-workflow"}
+    assert report["securityContext"] == {
+        "runAsNonRoot": True,
+        "runAsUser": 65534,
+        "runAsGroup": 65534,
+        "fsGroup": 65534,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }

@@ -112,7 +112,8 @@ def test_required_keys() -> None:
 def test_unknown_top_level_key_is_an_error() -> None:
     assert problems(pipeline=[]) == [
         "argo-github-webhooks:pipeline: unknown key; did you mean 'pipelines'? (allowed: host, argoNamespace, workflowNamespace, chartVersion, "
-        "ingress, helmValues, organizations, webhookSecretVersion, pipelines, githubApp, githubToken, ui, parallelism, podSecurity, networkPolicy)"
+        "ingress, helmValues, organizations, webhookSecretVersion, pipelines, githubApp, githubToken, ui, parallelism, podSecurity, networkPolicy, "
+        "workflowServiceAccounts)"
     ]
 
 
