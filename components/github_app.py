@@ -1,22 +1,23 @@
-"""What the workflows need to talk to GitHub: the App's key (or a token) as a Secret, and the script as a ConfigMap.
+"""What the workflows need to talk to GitHub: the App's key (or a token) as a Secret, and podkit as a ConfigMap.
 
 The Secret exists only when `githubApp` or `githubToken` is set; its data is a Pulumi secret end to end. The
-ConfigMap always exists: templates such as secret-scan mount it to mint a clone token (or clone anonymously when
-there are no credentials). The status hooks inline the script instead, so a running Workflow never depends on it.
+ConfigMap `podkit` always exists: it holds the artifact every program-made step runs (podkit.pyz, built from podkit/
+and github/ by delivery/podkit_artifact.py) and the API URL and App ID, which templates such as secret-scan read to
+mint a clone token (or to clone anonymously when there are no credentials).
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from delivery.status_hooks import CREDENTIALS_SECRET, SCRIPT, script_source
+from delivery import podkit_artifact
+from delivery.status_hooks import CREDENTIALS_SECRET
 from settings.labels import MANAGED_BY
-
-SCRIPTS_CONFIG_MAP = "github-app-scripts"
 
 
 @dataclass(frozen=True)
@@ -28,17 +29,18 @@ class GitHubAppArgs:
 
 
 class GitHubApp(pulumi.ComponentResource):
-    """The workflow namespace's GitHub credentials Secret and the ConfigMap with podkit/github_app.py."""
+    """The workflow namespace's GitHub credentials Secret and the ConfigMap with podkit.pyz."""
 
     def __init__(self, name: str, args: GitHubAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("argo-github-webhooks:index:GitHubApp", name, None, opts)
-        data = {SCRIPT.name: script_source(), "api-url": args.api_url}
+        data = {"api-url": args.api_url}
         if args.app_id is not None:
             data["app-id"] = str(args.app_id)
-        self.scripts = k8s.core.v1.ConfigMap(
-            f"{name}-scripts",
-            metadata={"name": SCRIPTS_CONFIG_MAP, "namespace": args.namespace, "labels": MANAGED_BY},
+        self.podkit = k8s.core.v1.ConfigMap(
+            f"{name}-podkit",
+            metadata={"name": podkit_artifact.CONFIG_MAP, "namespace": args.namespace, "labels": MANAGED_BY},
             data=data,
+            binary_data={podkit_artifact.ARCHIVE: base64.b64encode(podkit_artifact.artifact()).decode("ascii")},
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.credentials: k8s.core.v1.Secret | None = None
@@ -51,4 +53,4 @@ class GitHubApp(pulumi.ComponentResource):
                 # A fixed name and new data means replace: delete first, or the create collides with the old one.
                 opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
             )
-        self.register_outputs({"scripts": self.scripts.metadata["name"]})
+        self.register_outputs({"podkit": self.podkit.metadata["name"]})

@@ -1,7 +1,8 @@
 """Commit status reporting added to a pipeline's deployed WorkflowTemplate (the user's file stays as written).
 
-Two Argo lifecycle hooks run podkit/github_app.py (inlined as a script template): one when the Workflow starts
-(`pending`), the exit hook when it ends (`success` / `failure` / `error` from `{{workflow.status}}`). Argo turns a
+Two Argo lifecycle hooks run podkit's `status` command (`python3 /opt/podkit/podkit.pyz status`, the artifact from
+the ConfigMap `podkit`): one when the Workflow starts (`pending`), the exit hook when it ends (`success` / `failure` /
+`error` from `{{workflow.status}}`). Argo turns a
 passed Workflow red when its exit handler fails, so the report runs as a step with `continueOn` failed and error:
 even a pod that never starts cannot change the run's result. The script itself always exits 0 and says in its log
 why a report could not be made. Every value reaches the script through its environment.
@@ -16,15 +17,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from delivery import podkit_artifact
 from delivery.triggers import LABEL_PREFIX, well_known_expression
 from settings.config import Pipeline
 from settings.containment import WORKFLOW_SERVICE_ACCOUNT
 from settings.images import PYTHON
 
-SCRIPT = Path(__file__).resolve().parents[1] / "podkit" / "github_app.py"
 CREDENTIALS_SECRET = "github-app"  # in the workflow namespace, made by components/github_app.py
 CREDENTIALS_MOUNT = "/var/run/secrets/github-app"
 COMMIT_ANNOTATION = f"{LABEL_PREFIX}/commit"
@@ -74,13 +74,8 @@ def credentials_volume(optional: bool = False) -> dict[str, Any]:
     return {"name": "github-credentials", "secret": secret}
 
 
-def script_source() -> str:
-    return SCRIPT.read_text(encoding="utf-8")
-
-
 def _report_template(context: str, reporting: StatusReporting) -> dict[str, Any]:
     env = [
-        {"name": "GITHUB_APP_ACTION", "value": "status"},
         {"name": "GITHUB_API_URL", "value": reporting.api_url},
         *([{"name": "GITHUB_APP_ID", "value": str(reporting.app_id)}] if reporting.app_id is not None else []),
         {"name": "GITHUB_CREDENTIALS_DIR", "value": CREDENTIALS_MOUNT},
@@ -90,7 +85,6 @@ def _report_template(context: str, reporting: StatusReporting) -> dict[str, Any]
         {"name": "WORKFLOW_NAMESPACE", "value": "{{workflow.namespace}}"},
         {"name": "WORKFLOW_STATUS", "value": "{{workflow.status}}"},
         {"name": "WORKFLOW_ANNOTATIONS", "value": "{{workflow.annotations.json}}"},
-        {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"},
     ]
     return {
         "name": REPORT_TEMPLATE,
@@ -103,13 +97,15 @@ def _report_template(context: str, reporting: StatusReporting) -> dict[str, Any]
         "automountServiceAccountToken": False,
         "executor": {"serviceAccountName": WORKFLOW_SERVICE_ACCOUNT},
         "securityContext": pod_security_context(),
-        "volumes": [credentials_volume()],
-        "script": {
+        "volumes": [credentials_volume(), podkit_artifact.volume()],
+        "container": {
             "image": PYTHON,
-            "command": ["python3"],
-            "source": script_source(),
+            "command": podkit_artifact.command("status"),
             "env": env,
-            "volumeMounts": [{"name": "github-credentials", "mountPath": CREDENTIALS_MOUNT, "readOnly": True}],
+            "volumeMounts": [
+                {"name": "github-credentials", "mountPath": CREDENTIALS_MOUNT, "readOnly": True},
+                podkit_artifact.volume_mount(),
+            ],
             "securityContext": container_security_context(),
             "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "64Mi"}},
         },

@@ -3,21 +3,25 @@
 It does what every caller of GitHub's API must do and nothing specific to one endpoint:
 - authenticates with a token (`Authorization: Bearer`), sends the documented `Accept` and API version headers;
 - follows `Link: <…>; rel="next"` pagination (page numbers and cursors alike), only ever on the API's own origin,
-  so the token is never sent anywhere else;
+  so the token is never sent anywhere else; at most `max_pages` pages, and never a next link it has already
+  followed (a page that links to itself or back would otherwise loop until something else stops it);
+- follows no redirect: the token would travel with it (a renamed organization answers 301: the error says where);
 - honours the rate limits as GitHub's docs ask ("Rate limits for the REST API"): it waits out
   `X-RateLimit-Remaining: 0` until `X-RateLimit-Reset`; on 403/429 it waits `Retry-After` seconds, or until the
   reset, or a minute doubling on each retry for a secondary limit without headers; every wait is bounded;
 - spaces its writes (POST/PATCH/PUT/DELETE) at least `write_interval` apart (GitHub: "at least one second between
   each request" for mutative requests; 1 s keeps under 80 content-creating requests a minute) and counts them;
 - retries 5xx answers and network failures a bounded number of times with exponential backoff;
-- turns each failure into a typed error carrying the HTTP status and GitHub's `message`.
+- turns each failure into a typed error carrying the HTTP status and GitHub's `message`, never a credential;
+- counts what it sent (`usage`: requests, writes, seconds waited), shared by every client made with `with_token`
+  (a GitHub App's pod talks with its JWT, then with the installation token it bought: one count per pod).
 
-The clock and sleep are injectable so tests never wait.
+The clock and sleep are injectable so tests never wait; `notify` hears every wait (the pods print it to their log).
+Standard library only: it also runs inside the Workflow pods (podkit's artifact carries this package).
 """
 
 from __future__ import annotations
 
-import email.message
 import email.utils
 import http.client
 import json
@@ -28,7 +32,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 DEFAULT_BASE_URL = "https://api.github.com/"
 API_VERSION = "2022-11-28"
@@ -72,6 +76,20 @@ class RateLimitExceeded(GitHubError):
 
 class GitHubUnavailable(GitHubError):
     """5xx answers or network failures persisted through every retry."""
+
+
+class PaginationRefused(GitHubError):
+    """A list did not end within `max_pages` pages, or a next link pointed at a page already fetched."""
+
+
+@dataclass
+class Usage:
+    """What a client (and every client made from it with `with_token`) sent: GitHub's limits count these."""
+
+    requests: int = 0  # HTTP requests sent, retries included
+    writes: int = 0  # of which POST/PATCH/PUT/DELETE: what GitHub's content-creation limits count
+    waited: float = 0.0  # seconds spent waiting for rate limits, backoff and write spacing
+    last_write: float | None = None  # when the last write was sent (writes are spaced `write_interval` apart)
 
 
 @dataclass(frozen=True)
@@ -135,10 +153,13 @@ class GitHubClient:
         write_interval: float = 1.0,
         timeout: float = 30.0,
         user_agent: str = USER_AGENT,
+        max_pages: int = 100,
+        notify: Callable[[str], None] | None = None,
+        usage: Usage | None = None,
     ) -> None:
         self.base_url = normalize_base_url(base_url)
         self._origin = urllib.parse.urlsplit(self.base_url)[:2]
-        self._opener = urllib.request.build_opener(_SameOriginRedirects(self._origin))
+        self._opener = urllib.request.build_opener(_NoRedirects())
         self._token = token
         self._clock = clock
         self._sleep = sleep
@@ -149,11 +170,41 @@ class GitHubClient:
         self.write_interval = write_interval
         self.timeout = timeout
         self.user_agent = user_agent
-        self.requests = 0  # HTTP requests sent, retries included
-        self.writes = 0  # of which POST/PATCH/PUT/DELETE: what GitHub's content-creation limits count
-        self.waited = 0.0  # seconds spent waiting for rate limits, backoff and write spacing
-        self._last_write: float | None = None
+        self.max_pages = max_pages
+        self.notify = notify
+        self.usage = usage if usage is not None else Usage()
         self._exhausted_until: float | None = None  # X-RateLimit-Reset of the last `Remaining: 0` answer
+
+    def with_token(self, token: str) -> GitHubClient:
+        """The same API, limits and counts, another credential (e.g. the installation token a JWT bought)."""
+        return GitHubClient(
+            self.base_url,
+            token,
+            clock=self._clock,
+            sleep=self._sleep,
+            max_retries=self.max_retries,
+            backoff=self.backoff,
+            max_wait=self.max_wait,
+            rate_limit_retries=self.rate_limit_retries,
+            write_interval=self.write_interval,
+            timeout=self.timeout,
+            user_agent=self.user_agent,
+            max_pages=self.max_pages,
+            notify=self.notify,
+            usage=self.usage,
+        )
+
+    @property
+    def requests(self) -> int:
+        return self.usage.requests
+
+    @property
+    def writes(self) -> int:
+        return self.usage.writes
+
+    @property
+    def waited(self) -> float:
+        return self.usage.waited
 
     # -- public API -------------------------------------------------------------------------------------------
 
@@ -163,16 +214,37 @@ class GitHubClient:
     def post(self, path: str, body: Any = None) -> Response:
         return self.request("POST", path, body=body)
 
-    def paginate(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
-        """Every item of a list endpoint, page after page through `rel="next"`; stop iterating to stop fetching."""
+    def patch(self, path: str, body: Any = None) -> Response:
+        return self.request("PATCH", path, body=body)
+
+    def paginate(
+        self, path: str, params: Mapping[str, Any] | None = None, *, items_key: str | None = None
+    ) -> Iterator[Any]:
+        """Every item of a list endpoint, page after page through `rel="next"`; stop iterating to stop fetching.
+
+        `items_key`: the list is that member of each page's object (`check_runs` of a check-runs page). At most
+        `max_pages` pages; a next link already followed is refused rather than fetched again."""
         response = self.request("GET", path, params={"per_page": 100, **(params or {})})
+        seen = {self._url("GET", path, {"per_page": 100, **(params or {})})}
+        pages = 1
         while True:
-            if not isinstance(response.body, list):
-                raise GitHubError("GET", path, response.status, "expected a JSON list")
-            yield from response.body
+            items = response.body.get(items_key) if items_key and isinstance(response.body, dict) else response.body
+            if not isinstance(items, list):
+                where = f" in {items_key!r}" if items_key else ""
+                raise GitHubError("GET", path, response.status, f"expected a JSON list{where}")
+            yield from items
             next_url = response.links.get("next")
             if not next_url:
                 return
+            if next_url in seen:
+                again = f"page {pages} links to a page already fetched ({self._shown(next_url)})"
+                raise PaginationRefused("GET", path, response.status, again)
+            if pages >= self.max_pages:
+                raise PaginationRefused(
+                    "GET", path, response.status, f"more than {self.max_pages} pages: stopped rather than page on"
+                )
+            seen.add(next_url)
+            pages += 1
             response = self.request("GET", next_url)
 
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None) -> Response:
@@ -190,7 +262,7 @@ class GitHubClient:
                 server_failures += 1
                 if server_failures > self.max_retries:
                     raise GitHubUnavailable(method, shown, status, _message(raw) or "the server kept failing")
-                self._pause(self.backoff * 2 ** (server_failures - 1), method, shown)
+                self._pause(self.backoff * 2 ** (server_failures - 1), method, shown, status, raw)
                 continue
             self._note_rate_limit(headers)
             if status in (403, 429) and (wait := self._rate_limit_wait(status, headers, raw, rate_limited)) is not None:
@@ -231,18 +303,19 @@ class GitHubClient:
         request.add_header("Authorization", f"Bearer {self._token}")
         if data is not None:
             request.add_header("Content-Type", "application/json")
-        self.requests += 1
+        self.usage.requests += 1
         if method in WRITE_METHODS:
-            self.writes += 1
-            self._last_write = self._clock()
+            self.usage.writes += 1
+            self.usage.last_write = self._clock()
         try:
             with self._opener.open(request, timeout=self.timeout) as answer:
                 return answer.status, _lower(answer.headers), answer.read()
         except urllib.error.HTTPError as error:
             with error:
                 raw = error.read()
-            if 300 <= error.code < 400:  # a redirect not followed: off the origin, or one urllib does not follow
-                raw = json.dumps({"message": f"redirect to {error.filename} not followed ({error.msg})"}).encode()
+            if 300 <= error.code < 400:  # never followed: the Authorization header would travel with it
+                location = error.headers.get("Location", "") if error.headers else ""
+                raw = json.dumps({"message": f"redirect to {location or '?'} not followed ({error.msg})"}).encode()
             return error.code, _lower(error.headers), raw
         except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError) as error:
             reason = getattr(error, "reason", error)
@@ -265,7 +338,8 @@ class GitHubClient:
         retry_after = _retry_after_seconds(headers.get("retry-after"), self._clock())
         if retry_after is not None:
             return retry_after
-        if _int_header(headers, "x-ratelimit-remaining") == 0 and (reset := _int_header(headers, "x-ratelimit-reset")):
+        reset = _int_header(headers, "x-ratelimit-reset")
+        if _int_header(headers, "x-ratelimit-remaining") == 0 and reset is not None:
             self._exhausted_until = None
             return max(0.0, reset - self._clock()) + 1
         if status == 429 or "rate limit" in _message(raw).lower():
@@ -277,37 +351,27 @@ class GitHubClient:
             why = _message(raw) or "rate limited"
             limit = f"GitHub asks to wait {seconds:.0f} s, over the limit of {self.max_wait:.0f} s"
             raise RateLimitExceeded(method, shown, status, f"{why}; {limit}")
+        if self.notify is not None:
+            answer = f"HTTP {status}" if status else "no answer"
+            why = _message(raw)
+            self.notify(f"{method} {shown}: {answer}{f' ({why})' if why else ''}; retrying in {seconds:g} s")
         if seconds > 0:
-            self.waited += seconds
+            self.usage.waited += seconds
             self._sleep(seconds)
 
     def _space_write(self) -> None:
-        if self._last_write is not None:
-            wait = self._last_write + self.write_interval - self._clock()
+        if self.usage.last_write is not None:
+            wait = self.usage.last_write + self.write_interval - self._clock()
             if wait > 0:
-                self.waited += wait
+                self.usage.waited += wait
                 self._sleep(wait)
 
 
-class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows GitHub's redirects (a renamed organization answers 301) only on the API's own origin: the token
-    header travels with a redirect, so one to another host is refused."""
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib would resend the Authorization header to wherever a redirect points: follow none, answer the 3xx."""
 
-    def __init__(self, origin: tuple[str, str]) -> None:
-        self.origin = origin
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: email.message.Message,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        if urllib.parse.urlsplit(newurl)[:2] != self.origin:
-            raise urllib.error.HTTPError(newurl, code, f"redirect off the API origin refused: {msg}", headers, fp)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 def _lower(headers: Any) -> dict[str, str]:

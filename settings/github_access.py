@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from delivery.github_events import PULL_REQUEST_EVENTS
-from podkit.github_app import KeyProblem, parse_private_key
+from podkit.app_key import KeyProblem, parse_private_key
 from settings.messages import unknown_key
 
 AddProblem = Callable[[str, str], None]

@@ -60,7 +60,7 @@ def test_registers_exactly_these_resources(dev: StackRun) -> None:
             ("random:index/randomPassword:RandomPassword", "github-webhook-secret-v2"),
             ("kubernetes:core/v1:Secret", "github-webhook-clients"),
             (f"{COMPONENT}GitHubApp", "workflow-github"),
-            ("kubernetes:core/v1:ConfigMap", "workflow-github-scripts"),
+            ("kubernetes:core/v1:ConfigMap", "workflow-github-podkit"),
             (f"{COMPONENT}EventPipeline", "hello-world"),
             ("kubernetes:argoproj.io/v1alpha1:WorkflowTemplate", "hello-world-template"),
             ("kubernetes:argoproj.io/v1alpha1:WorkflowEventBinding", "hello-world-binding"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -9,13 +10,13 @@ import pytest
 import yaml
 from hera.workflows.models import WorkflowTemplate
 
+from delivery.podkit_artifact import artifact
 from delivery.status_hooks import (
     COMMIT_ANNOTATION,
     REPORT_TEMPLATE,
     START_EXPRESSION,
     START_HOOK,
     STATUS_STEPS,
-    script_source,
 )
 from settings.config import ConfigError
 from settings.images import PYTHON
@@ -60,12 +61,13 @@ def test_the_key_is_only_in_the_secret_and_only_as_a_secret(with_app: StackRun) 
     assert key_body not in json.dumps(with_app.outputs)
 
 
-def test_the_scripts_config_map(with_app: StackRun) -> None:
-    assert with_app.named("workflow-github-scripts").inputs == {
+def test_the_podkit_config_map_holds_the_artifact_the_program_built(with_app: StackRun) -> None:
+    assert with_app.named("workflow-github-podkit").inputs == {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": "github-app-scripts", "namespace": "workflows", "labels": MANAGED_BY},
-        "data": {"github_app.py": script_source(), "api-url": "https://api.github.com/", "app-id": str(APP_ID)},
+        "metadata": {"name": "podkit", "namespace": "workflows", "labels": MANAGED_BY},
+        "data": {"api-url": "https://api.github.com/", "app-id": str(APP_ID)},
+        "binaryData": {"podkit.pyz": base64.b64encode(artifact()).decode("ascii")},
     }
 
 
@@ -95,13 +97,10 @@ def test_the_report_template_takes_every_value_from_its_environment(with_app: St
         "steps": [[{"name": "report", "template": REPORT_TEMPLATE, "continueOn": {"failed": True, "error": True}}]],
     }
     report = templates[REPORT_TEMPLATE]
-    script = report["script"]
+    script = report["container"]
     assert script["image"] == PYTHON
-    assert script["command"] == ["python3"]
-    assert script["source"] == script_source()
-    assert "{{" not in script["source"]  # nothing is substituted into the script's text
+    assert script["command"] == ["python3", "/opt/podkit/podkit.pyz", "status"]  # nothing is substituted into code
     assert {variable["name"]: variable["value"] for variable in script["env"]} == {
-        "GITHUB_APP_ACTION": "status",
         "GITHUB_API_URL": "https://api.github.com/",
         "GITHUB_APP_ID": str(APP_ID),
         "GITHUB_CREDENTIALS_DIR": "/var/run/secrets/github-app",
@@ -111,10 +110,17 @@ def test_the_report_template_takes_every_value_from_its_environment(with_app: St
         "WORKFLOW_NAMESPACE": "{{workflow.namespace}}",
         "WORKFLOW_STATUS": "{{workflow.status}}",
         "WORKFLOW_ANNOTATIONS": "{{workflow.annotations.json}}",
-        "PYTHONDONTWRITEBYTECODE": "1",
     }
     assert report["volumes"] == [
-        {"name": "github-credentials", "secret": {"secretName": "github-app", "defaultMode": 0o440}}
+        {"name": "github-credentials", "secret": {"secretName": "github-app", "defaultMode": 0o440}},
+        {
+            "name": "argo-github-webhooks-podkit",
+            "configMap": {"name": "podkit", "items": [{"key": "podkit.pyz", "path": "podkit.pyz"}], "defaultMode": 0o444},
+        },
+    ]
+    assert script["volumeMounts"] == [
+        {"name": "github-credentials", "mountPath": "/var/run/secrets/github-app", "readOnly": True},
+        {"name": "argo-github-webhooks-podkit", "mountPath": "/opt/podkit", "readOnly": True},
     ]
     assert report["securityContext"]["runAsNonRoot"] is True
     assert script["securityContext"] == {
@@ -136,7 +142,7 @@ def test_the_report_template_takes_every_value_from_its_environment(with_app: St
 def test_the_status_links_to_the_published_ui() -> None:
     run = run_stack(app_config(ui={"host": "argo-ui.example.com"}), secret_keys=(GITHUB_APP_KEY,))
     (report,) = [t for t in _template(run, "scan")["spec"]["templates"] if t["name"] == REPORT_TEMPLATE]
-    env = {variable["name"]: variable["value"] for variable in report["script"]["env"]}
+    env = {variable["name"]: variable["value"] for variable in report["container"]["env"]}
     assert env["ARGO_UI_URL"] == "https://argo-ui.example.com/"
 
 def test_deployed_templates_are_valid_argo_workflow_templates(with_app: StackRun) -> None:
@@ -150,12 +156,12 @@ def test_a_token_instead_of_an_app() -> None:
     secret = run.named("workflow-github-credentials")
     assert is_secret(secret.inputs["stringData"])
     assert reveal(secret.inputs["stringData"]) == {"token": "github_pat_11EXAMPLE"}
-    assert "app-id" not in run.named("workflow-github-scripts").inputs["data"]
+    assert "app-id" not in run.named("workflow-github-podkit").inputs["data"]
     env = {
         variable["name"]
         for template in _template(run, "scan")["spec"]["templates"]
         if template["name"] == REPORT_TEMPLATE
-        for variable in template["script"]["env"]
+        for variable in template["container"]["env"]
     }
     assert "GITHUB_APP_ID" not in env
     for resource in run.resources:
@@ -165,9 +171,9 @@ def test_a_token_instead_of_an_app() -> None:
 def test_github_enterprise_api_url_reaches_the_hooks_and_the_config_map() -> None:
     config = {**app_config(), "github:baseUrl": "https://ghe.example.com/api/v3"}
     run = run_stack(config, secret_keys=(GITHUB_APP_KEY,))
-    assert run.named("workflow-github-scripts").inputs["data"]["api-url"] == "https://ghe.example.com/api/v3/"
+    assert run.named("workflow-github-podkit").inputs["data"]["api-url"] == "https://ghe.example.com/api/v3/"
     report = next(t for t in _template(run, "scan")["spec"]["templates"] if t["name"] == REPORT_TEMPLATE)
-    assert {"name": "GITHUB_API_URL", "value": "https://ghe.example.com/api/v3/"} in report["script"]["env"]
+    assert {"name": "GITHUB_API_URL", "value": "https://ghe.example.com/api/v3/"} in report["container"]["env"]
 
 
 def test_no_credentials_no_secret_and_no_hooks() -> None:

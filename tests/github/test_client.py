@@ -14,6 +14,7 @@ from github.client import (
     GitHubError,
     GitHubUnavailable,
     NotFound,
+    PaginationRefused,
     RateLimitExceeded,
     Unauthorized,
     normalize_base_url,
@@ -239,12 +240,66 @@ def test_a_route_sees_path_parameters_and_query(fake: FakeGitHub, clock: FakeClo
     assert seen[0].query == {"x": "true"}
 
 
-def test_redirects_are_followed_on_the_api_origin_only(fake: FakeGitHub, clock: FakeClock) -> None:
-    """A renamed organization answers 301: followed with the token on the same origin, refused anywhere else."""
+def test_no_redirect_is_followed_not_even_on_the_api_origin(fake: FakeGitHub, clock: FakeClock) -> None:
+    """The token would travel with a redirect: a renamed organization's 301 is an error naming where it points."""
     fake.add_route("GET", "/orgs/old", lambda request: FakeResponse(301, None, {"Location": fake.url("/thing")}))
     fake.add_route("GET", "/away", lambda request: FakeResponse(302, None, {"Location": "http://127.0.0.2:9/steal"}))
     client = client_for(fake, clock)
-    assert client.get("orgs/old") == {"ok": True}
-    assert fake.calls() == ["GET /orgs/old", "GET /thing"]  # the fake answered /thing: the token went along
+    with pytest.raises(ClientError, match=rf"GET /orgs/old: HTTP 301: redirect to {fake.url('/thing')} not followed"):
+        client.get("orgs/old")
     with pytest.raises(ClientError, match=r"GET /away: HTTP 302: redirect to http://127.0.0.2:9/steal not followed"):
         client.get("away")
+    assert fake.calls() == ["GET /orgs/old", "GET /away"]  # nothing was sent where they point
+
+
+def test_a_next_link_already_followed_is_refused(fake: FakeGitHub, clock: FakeClock) -> None:
+    """A page linking to itself (or back to an earlier one) would loop forever: refused at the first repeat."""
+    fake.add_route("GET", "/loop", lambda request: FakeResponse(200, [1], {"Link": f'<{fake.url("/loop", page=2)}>; rel="next"'}))
+    client = client_for(fake, clock)
+    with pytest.raises(PaginationRefused, match=r"GET loop: HTTP 200: page 2 links to a page already fetched \(/loop\?page=2\)"):
+        list(client.paginate("loop"))
+    assert fake.calls() == ["GET /loop?per_page=100", "GET /loop?page=2"]
+    fake.add_route(
+        "GET", "/first", lambda request: FakeResponse(200, [1], {"Link": f'<{fake.url("/first", per_page=100)}>; rel="next"'})
+    )
+    with pytest.raises(PaginationRefused, match="page 1 links to a page already fetched"):
+        list(client.paginate("first"))
+
+
+def test_pages_are_capped(fake: FakeGitHub, clock: FakeClock) -> None:
+    client = client_for(fake, clock, max_pages=2)
+    with pytest.raises(PaginationRefused, match=r"GET items: HTTP 200: more than 2 pages: stopped rather than page on"):
+        list(client.paginate("items", {"per_page": 3}))
+    assert len(fake.requests) == 2
+    assert [item["n"] for item in client_for(fake, clock, max_pages=3).paginate("items", {"per_page": 3})] == list(range(1, 8))
+
+
+def test_a_list_inside_an_object_pages_too(fake: FakeGitHub, clock: FakeClock) -> None:
+    runs = [{"id": n} for n in range(5)]
+    fake.add_route(
+        "GET",
+        "/runs",
+        lambda request: (lambda page: FakeResponse(200, {"total_count": 5, "check_runs": page.body}, page.headers))(
+            fake.paginate_pages(request, runs, 2)
+        ),
+    )
+    assert [run["id"] for run in client_for(fake, clock).paginate("runs", {"per_page": 2}, items_key="check_runs")] == [0, 1, 2, 3, 4]
+
+
+def test_clients_made_with_another_token_share_the_counts_and_the_write_spacing(fake: FakeGitHub, clock: FakeClock) -> None:
+    fake.add_route("POST", "/other", lambda request: FakeResponse(201, {}), authenticate=lambda request: "other")
+    first = client_for(fake, clock)
+    first.post("things")
+    second = first.with_token("other-token")
+    second.post("other")
+    assert fake.requests[1].headers["authorization"] == "Bearer other-token"
+    assert (first.requests, first.writes, second.writes) == (2, 2, 2)
+    assert clock.sleeps == [1]  # the second client's write waited for the first client's
+
+
+def test_every_wait_is_told_with_its_reason(fake: FakeGitHub, clock: FakeClock) -> None:
+    told: list[str] = []
+    fake.answer_next("GET", "/thing", error(502, "Server Error"), error(429, "slow down", **{"Retry-After": "7"}))
+    client = GitHubClient(fake.base_url, TOKEN, clock=clock, sleep=clock.sleep, notify=told.append)
+    assert client.get("thing") == {"ok": True}
+    assert told == ["GET /thing: HTTP 502 (Server Error); retrying in 1 s", "GET /thing: HTTP 429 (slow down); retrying in 7 s"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,11 +16,13 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from delivery.podkit_artifact import PATH_IN_POD
 from settings.images import PYTHON
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_app import GitHubAppRoutes
 from tests.github_app_keys import APP_ID, app_key_pem
 from tests.harness import PROJECT_ROOT
+from tests.podkit.pod import run_pod
 
 TEMPLATE = yaml.safe_load((PROJECT_ROOT / "workflows" / "secret-scan.yaml").read_text())
 SCAN = TEMPLATE["spec"]["templates"][0]
@@ -78,11 +79,11 @@ def run_clone(tmp_path: Path, git_url: str, commit: str, credentials: str | None
 
 
 def run_python_step(name: str, environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """A python init container of the template: its command, with the script from this checkout."""
-    container = CONTAINERS[name]
-    command = [sys.executable, str(PROJECT_ROOT / "podkit" / Path(container["command"][1]).name), *container["command"][2:]]
-    env = {"PATH": os.environ["PATH"], "GITHUB_RETRY_SECONDS": "0.01", **environment}
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    """A python init container of the template: `python3 /opt/podkit/podkit.pyz <command>`, the artifact the program
+    builds from this checkout."""
+    python, archive, *arguments = CONTAINERS[name]["command"]
+    assert (python, archive, len(arguments)) == ("python3", PATH_IN_POD, 1)
+    return run_pod(arguments[0], environment)
 
 
 def test_clone_checks_out_the_commit_and_deletes_the_credentials(tmp_path: Path, origin: tuple[str, str]) -> None:
@@ -222,16 +223,16 @@ def test_only_the_credentials_step_mounts_the_app_key_and_the_scanner_sees_no_to
     def mounts(container: dict[str, Any]) -> set[str]:
         return {mount["name"] for mount in container.get("volumeMounts", [])}
 
-    assert mounts(CONTAINERS["credentials"]) == {"github-app", "github-app-scripts", "clone-credentials"}
+    assert mounts(CONTAINERS["credentials"]) == {"github-app", "podkit", "clone-credentials"}
     assert mounts(CONTAINERS["clone"]) == {"source", "tmp", "clone-credentials"}
-    assert mounts(CONTAINERS["revoke"]) == {"github-app-scripts", "clone-credentials"}  # no key, no repository
+    assert mounts(CONTAINERS["revoke"]) == {"podkit", "clone-credentials"}  # no key, no repository
     assert [container["name"] for container in SCAN["initContainers"]] == ["credentials", "clone", "revoke"]
     assert CONTAINERS["revoke"]["image"] == PYTHON
-    assert CONTAINERS["revoke"]["command"] == ["python3", "/opt/github-app/github_app.py", "revoke-git-credentials"]
+    assert CONTAINERS["revoke"]["command"] == ["python3", "/opt/podkit/podkit.pyz", "revoke-git-credentials"]
     assert mounts(SCAN["container"]) == {"source", "scanner-tmp"}  # its own /tmp, shared with no other container
     assert all("scanner-tmp" not in mounts(container) for container in SCAN["initContainers"])
     assert CONTAINERS["credentials"]["image"] == PYTHON  # the same pinned image as the status hooks
-    assert CONTAINERS["credentials"]["command"] == ["python3", "/opt/github-app/github_app.py", "git-credentials"]
+    assert CONTAINERS["credentials"]["command"] == ["python3", "/opt/podkit/podkit.pyz", "git-credentials"]
     for container in [*SCAN["initContainers"], SCAN["container"]]:
         assert "@sha256:" in container["image"], container["name"]
         assert container["securityContext"]["readOnlyRootFilesystem"] is True
@@ -249,20 +250,22 @@ def test_every_shipped_image_is_pinned_by_digest() -> None:
 
 
 def test_the_template_uses_the_names_the_program_deploys() -> None:
-    from components.github_app import SCRIPTS_CONFIG_MAP
-    from delivery.status_hooks import CREDENTIALS_SECRET, SCRIPT
+    from delivery.podkit_artifact import CONFIG_MAP, MOUNT_DIR, command
+    from delivery.status_hooks import CREDENTIALS_SECRET
 
     volumes = {volume["name"]: volume for volume in TEMPLATE["spec"]["volumes"]}
     assert volumes["github-app"]["secret"] == {"secretName": CREDENTIALS_SECRET, "defaultMode": 0o440, "optional": True}
-    assert volumes["github-app-scripts"]["configMap"] == {"name": SCRIPTS_CONFIG_MAP}
+    assert volumes["podkit"]["configMap"] == {"name": CONFIG_MAP}
     assert volumes["clone-credentials"]["emptyDir"]["medium"] == "Memory"
     env = {variable["name"]: variable for variable in CONTAINERS["credentials"]["env"]}
-    assert env["GITHUB_API_URL"]["valueFrom"]["configMapKeyRef"] == {"name": SCRIPTS_CONFIG_MAP, "key": "api-url"}
+    assert env["GITHUB_API_URL"]["valueFrom"]["configMapKeyRef"] == {"name": CONFIG_MAP, "key": "api-url"}
     assert env["GITHUB_APP_ID"]["valueFrom"]["configMapKeyRef"] == {
-        "name": SCRIPTS_CONFIG_MAP,
+        "name": CONFIG_MAP,
         "key": "app-id",
         "optional": True,
     }
-    assert CONTAINERS["credentials"]["command"][1] == f"/opt/github-app/{SCRIPT.name}"
+    assert CONTAINERS["credentials"]["command"] == command("git-credentials")
+    (mount,) = [mount for mount in CONTAINERS["credentials"]["volumeMounts"] if mount["name"] == "podkit"]
+    assert mount == {"name": "podkit", "mountPath": MOUNT_DIR, "readOnly": True}
     clone_env = {variable["name"]: variable["value"] for variable in CONTAINERS["clone"]["env"]}
     assert clone_env["GIT_CREDENTIALS_FILE"] == env["GIT_CREDENTIALS_FILE"]["value"]

@@ -1,12 +1,12 @@
-"""podkit/github_app.py run for real (a python process, as in the Workflow) against a fake GitHub API."""
+"""podkit's `status` and `git-credentials` commands, run for real from the built artifact (a python process, as in
+the Workflow) against the local fake of GitHub; and the App key's stdlib parser and signature."""
 
 from __future__ import annotations
 
+import base64
 import json
-import os
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,12 +14,12 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from podkit.github_app import KeyProblem, app_jwt, git_host, parse_private_key
+from podkit.app_key import KeyProblem, app_jwt, parse_private_key
+from podkit.credentials import git_host
 from tests.fakes.github import FakeGitHub, error
 from tests.fakes.github_app import GitHubAppRoutes, unb64
-from tests.harness import PROJECT_ROOT
+from tests.podkit.pod import run_pod
 
-SCRIPT = PROJECT_ROOT / "podkit" / "github_app.py"
 APP_ID = "424242"
 SHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
 ANNOTATIONS = {
@@ -55,9 +55,8 @@ def app_credentials(tmp_path: Path, key: rsa.RSAPrivateKey) -> Path:
     return directory
 
 
-def run(action: str, environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": os.environ.get("PATH", ""), "GITHUB_APP_ACTION": action, "GITHUB_RETRY_SECONDS": "0.01", **environment}
-    return subprocess.run([sys.executable, str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60, check=False)
+def run(command: str, environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return run_pod(command, environment)
 
 
 def status_environment(api_url: str, credentials: Path, phase: str, **extra: str) -> dict[str, str]:
@@ -175,7 +174,7 @@ def test_app_not_installed_on_the_repository_is_a_clear_message(
     assert result.stdout.strip() == (
         f"could not report commit status argo/secret-scan=success on acme/widgets@{SHA}: the GitHub App "
         f"(ID {APP_ID}) is not installed on acme/widgets: install it on the organization acme with access to this "
-        "repository (GET repos/acme/widgets/installation: HTTP 404 (Not Found))"
+        "repository (GET /repos/acme/widgets/installation: HTTP 404: Not Found)"
     )
     assert github.statuses == [] and github.minted == []
     assert_no_secret(result, github, key)
@@ -186,7 +185,10 @@ def test_a_wrong_app_id_gets_401_and_is_not_retried(
 ) -> None:
     result = run("status", status_environment(github.fake.base_url, app_credentials, "Succeeded", GITHUB_APP_ID="1"))
     assert result.returncode == 0
-    assert "HTTP 401 ('Issuer' claim ('iss') must be the app ID, got '1'): GitHub refused the credentials" in result.stdout
+    assert (
+        "GET /repos/acme/widgets/installation: HTTP 401: 'Issuer' claim ('iss') must be the app ID, got '1': "
+        "GitHub refused the credentials; check githubApp.appId and the key"
+    ) in result.stdout
     assert len(github.fake.requests) == 1
     assert_no_secret(result, github, key)
 
@@ -195,7 +197,7 @@ def test_a_key_github_does_not_know_gets_401(github: GitHubAppRoutes, tmp_path: 
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     (tmp_path / "private-key.pem").write_text(pem(other))
     result = run("status", status_environment(github.fake.base_url, tmp_path, "Succeeded"))
-    assert "HTTP 401 (JWT signature does not verify)" in result.stdout
+    assert "HTTP 401: JWT signature does not verify: GitHub refused the credentials" in result.stdout
     assert github.statuses == []
 
 
@@ -204,8 +206,8 @@ def test_server_errors_are_retried_a_bounded_number_of_times(github: GitHubAppRo
     result = run("status", status_environment(github.fake.base_url, app_credentials, "Succeeded"))
     assert "reported argo/secret-scan=success" in result.stdout
     assert result.stderr.splitlines() == [
-        "GET repos/acme/widgets/installation: HTTP 502 (injected 502); retrying in 0.01 s",
-        "GET repos/acme/widgets/installation: HTTP 503 (injected 503); retrying in 0.02 s",
+        "GET /repos/acme/widgets/installation: HTTP 502 (injected 502); retrying in 0.01 s",
+        "GET /repos/acme/widgets/installation: HTTP 503 (injected 503); retrying in 0.02 s",
     ]
 
 
@@ -214,7 +216,7 @@ def test_server_errors_give_up_after_three_attempts(github: GitHubAppRoutes, app
     result = run("status", status_environment(github.fake.base_url, app_credentials, "Succeeded"))
     assert result.returncode == 0
     assert result.stdout.strip().endswith(
-        "GET repos/acme/widgets/installation: HTTP 500 after 3 attempts (injected 500)"
+        "GET /repos/acme/widgets/installation: HTTP 500: injected 500"
     )
     assert len(github.fake.requests) == 3
     assert github.statuses == []
@@ -263,7 +265,10 @@ def test_unreachable_github_is_reported_not_raised(app_credentials: Path) -> Non
     environment = status_environment("http://127.0.0.1:9/", app_credentials, "Error")
     result = run("status", environment)
     assert result.returncode == 0
-    assert "GitHub cannot be reached after 3 attempts" in result.stdout
+    assert result.stdout.startswith(f"could not report commit status argo/secret-scan=error on acme/widgets@{SHA}: ")
+    assert "POST /app/installations" not in result.stdout  # the first request already found nobody listening
+    assert "GET /repos/acme/widgets/installation: no answer: cannot reach http://127.0.0.1:9/" in result.stdout
+    assert result.stderr.count("retrying in") == 2  # three attempts in all
 
 
 def test_git_credentials_carry_a_contents_read_token_for_the_github_host_only(
@@ -283,8 +288,6 @@ def test_git_credentials_carry_a_contents_read_token_for_the_github_host_only(
     assert (minted.repositories, minted.permissions) == (["widgets"], {"contents": "read"})
     assert github.revoked == set()  # git still needs it; it expires within the hour
     assert stat.S_IMODE(target.stat().st_mode) == 0o400
-    import base64
-
     basic = base64.b64encode(f"x-access-token:{minted.token}".encode()).decode()
     assert target.read_text() == (
         f'[http "https://127.0.0.1/"]\n\textraHeader = Authorization: Basic {basic}\n[http]\n\tfollowRedirects = false\n'
@@ -318,9 +321,11 @@ def test_git_credentials_fail_the_clone_when_github_refuses(github: GitHubAppRou
     assert not (tmp_path / "gitconfig").exists()
 
 
-def test_unknown_action_is_a_usage_error() -> None:
+def test_unknown_command_is_a_usage_error() -> None:
     result = run("deploy", {})
-    assert (result.returncode, result.stderr.strip()) == (2, "error: unknown action 'deploy' (one of: status, git-credentials, revoke-git-credentials)")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == "error: unknown command 'deploy' (one of: status, git-credentials, revoke-git-credentials)"
+    assert result.stdout == ""
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,52 @@
+"""`status`: the commit status of a run (githubToken, or a GitHub App with check runs turned off).
+
+Always exits 0: a report must never change the run's result; why it could not be made is printed to the log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from github.client import GitHubError
+from podkit.app_key import KeyProblem
+from podkit.credentials import CredentialsProblem, PodSettings, explain, repository_token
+from podkit.workflow import run_from_environment
+
+STATES = {"Pending": "pending", "Running": "pending", "Succeeded": "success", "Failed": "failure", "Error": "error"}
+WORDS = {"pending": "is running", "success": "succeeded", "failure": "failed", "error": "ended in an error"}
+MAX_DESCRIPTION = 140  # GitHub's limit for a commit status description
+
+
+def status_body(phase: str, name: str, context: str, details_url: str | None) -> dict[str, str]:
+    if phase not in STATES:
+        raise ValueError(f"workflow status {phase!r} is not one of {', '.join(STATES)}")
+    state = STATES[phase]
+    description = f"Argo Workflow {name} {WORDS[state]}"
+    if len(description) > MAX_DESCRIPTION:
+        description = description[: MAX_DESCRIPTION - 1] + "…"
+    body = {"state": state, "description": description, "context": context}
+    if details_url:
+        body["target_url"] = details_url
+    return body
+
+
+def report_status(environ: Mapping[str, str], now: float) -> int:
+    try:
+        run = run_from_environment(environ)
+        body = status_body(run.phase, run.name, run.context, run.details_url)
+    except ValueError as error:
+        print(f"no commit status reported: {error}")
+        return 0
+    settings = PodSettings.from_environment(environ)
+    where = f"{run.repository}@{run.commit}"
+    try:
+        token = repository_token(settings, run.repository, {"statuses": "write"}, now)
+        try:
+            token.client.post(f"repos/{run.repository}/statuses/{run.commit}", body)
+        finally:
+            token.revoke()
+    except (GitHubError, CredentialsProblem, KeyProblem, OSError, KeyError, ValueError, TypeError) as error:
+        print(f"could not report commit status {body['context']}={body['state']} on {where}: {explain(error)}")
+        return 0
+    link = f": {body['target_url']}" if "target_url" in body else ""
+    print(f"reported {body['context']}={body['state']} on {where}{link}")
+    return 0
