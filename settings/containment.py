@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from delivery.podkit_artifact import ARCHIVE as PODKIT_ARCHIVE
+from delivery.podkit_artifact import CONFIG_MAP as PODKIT_CONFIG_MAP
 from settings.images import PYTHON
 from settings.templates import WorkflowTemplateFile
 
@@ -26,11 +28,9 @@ RESERVED_ACCOUNT_PREFIXES = ("github-webhook", "argo-workflows")
 # secrets and every ServiceAccount token (a token Secret gives its holder that identity's rights).
 RESERVED_SECRET_PREFIXES = ("github-app", "github-webhook", "argo-workflow")
 RESERVED_SECRET_SUFFIXES = (".service-account-token",)
-# components/github_app.py's ConfigMap holding podkit/github_app.py (tests/settings/test_containment.py ties them).
-SCRIPTS_CONFIG_MAP = "github-app-scripts"
-# The one step that may mount the App's key: the program's own script, from the program's ConfigMap, in the pinned
+# The one step that may mount the App's key: the program's own podkit, from the program's ConfigMap, in the pinned
 # interpreter image, minting a clone token (see workflows/secret-scan.yaml's `credentials`).
-CREDENTIAL_STEP_PROGRAM = ("python3", "github_app.py", "git-credentials")
+CREDENTIAL_STEP_PROGRAM = ("python3", PODKIT_ARCHIVE, "git-credentials")
 # What workflow-level templateDefaults may set: scheduling and timing. Anything else (containers, volumes, security
 # settings, the pod's identity) would reach every pod of the run, the program's report and credential steps included.
 TEMPLATE_DEFAULTS_ALLOWED = frozenset(
@@ -219,12 +219,12 @@ def _secret_volume_problems(spec: Mapping[str, Any]) -> Iterator[str]:
                             f"stack's own Secret {secrets} (the GitHub App's key, webhook secrets or an identity's "
                             "token); only the program's credential step may (image "
                             f"{PYTHON.split('@')[0]}, command {list(CREDENTIAL_STEP_PROGRAM)!r} from the "
-                            f"{SCRIPTS_CONFIG_MAP} ConfigMap): mint a token with that step, or use a Secret of your own"
+                            f"{PODKIT_CONFIG_MAP} ConfigMap): mint a token with that step, or use a Secret of your own"
                         )
 
 
 def is_credential_step(container: Mapping[str, Any], volumes: list[Any]) -> bool:
-    """The program's credential step: its own script from the program's ConfigMap, in the pinned Python image, with
+    """The program's credential step: its own podkit from the program's ConfigMap, in the pinned Python image, with
     no arguments of the template's (what it may do is the script's, not the template's)."""
     command = [str(word) for word in container.get("command") or []]
     if container.get("image") != PYTHON or container.get("args") or len(command) != 3:
@@ -236,7 +236,7 @@ def is_credential_step(container: Mapping[str, Any], volumes: list[Any]) -> bool
     scripts_volumes = {
         volume.get("name")
         for volume in volumes
-        if isinstance(volume, Mapping) and (volume.get("configMap") or {}).get("name") == SCRIPTS_CONFIG_MAP
+        if isinstance(volume, Mapping) and (volume.get("configMap") or {}).get("name") == PODKIT_CONFIG_MAP
     }
     return any(
         isinstance(mount, Mapping) and mount.get("mountPath") == directory and mount.get("name") in scripts_volumes

@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
-from components.github_app import SCRIPTS_CONFIG_MAP as COMPONENT_SCRIPTS_CONFIG_MAP
 from delivery.webhook_clients import SLOTS, WEBHOOK_CLIENTS_SECRET
 from settings.chart import CONTROLLER_CONFIG_MAP, SERVER_SERVICE_ACCOUNT, WORKFLOW_SERVICE_ACCOUNT
 from settings.config import ConfigError, parse_settings
-from settings.containment import SCRIPTS_CONFIG_MAP, containment_problems, reserved_account, reserved_secret
+from settings.containment import containment_problems, reserved_account, reserved_secret
 from settings.images import PYTHON
 from settings.templates import load_template
 from tests.harness import PROJECT_ROOT, run_stack, stack_config
@@ -183,8 +182,8 @@ def test_root_and_privileged_security_contexts_are_refused(tmp_path: Path) -> No
 
 SECRET_NOTE = (
     "(the GitHub App's key, webhook secrets or an identity's token); only the program's credential step may (image "
-    f"{PYTHON.split('@')[0]}, command ['python3', 'github_app.py', 'git-credentials'] from the github-app-scripts "
-    "ConfigMap): mint a token with that step, or use a Secret of your own"
+    f"{PYTHON.split('@')[0]}, command ['python3', 'podkit.pyz', 'git-credentials'] from the podkit ConfigMap): mint "
+    "a token with that step, or use a Secret of your own"
 )
 
 
@@ -266,7 +265,7 @@ def test_the_credential_step_is_the_programs_only(tmp_path: Path) -> None:
     variants = {
         "image": {**step, "image": "docker.io/library/python:3.13-alpine"},
         "args": {**step, "args": ["-c", "print(open('/var/run/secrets/github-app/private-key').read())"]},
-        "script": {**step, "command": ["python3", "/tmp/github_app.py", "git-credentials"]},
+        "script": {**step, "command": ["python3", "/tmp/podkit.pyz", "git-credentials"]},
     }
     for variant in variants.values():
         spec["templates"][0]["initContainers"][0] = variant
@@ -277,7 +276,6 @@ def test_the_credential_step_is_the_programs_only(tmp_path: Path) -> None:
 
 
 def test_names_the_checks_rely_on_match_the_program() -> None:
-    assert SCRIPTS_CONFIG_MAP == COMPONENT_SCRIPTS_CONFIG_MAP
     assert reserved_account(SERVER_SERVICE_ACCOUNT) and reserved_account(CONTROLLER_SERVICE_ACCOUNT)
     assert all(reserved_account(slot.service_account) and reserved_secret(slot.token_secret) for slot in SLOTS)
     assert reserved_secret(WEBHOOK_CLIENTS_SECRET) and reserved_secret("github-app")
