@@ -24,7 +24,7 @@ from delivery.github_events import (
     EVENTS_WITHOUT_REPOSITORY,
     PULL_REQUEST_EVENTS,
 )
-from delivery.workflow_names import workflow_name_expression
+from delivery.workflow_names import DELIVERY_GUID, workflow_name_expression
 from settings.config import EVENTS_DISCRIMINATOR, PayloadField, Pipeline, RawExpression
 
 LABEL_PREFIX = "argo-github-webhooks"
@@ -283,9 +283,10 @@ def compile_parameters(pipeline: Pipeline) -> dict[str, str]:
     return parameters
 
 
-def _guarded_label(value: str) -> str:
-    """A label value taken from the delivery, or "" when it is not a valid label value (a bad one fails the submit)."""
-    return f'({value} matches {quote(_LABEL_VALUE)} ? {value} : "")'
+def _guarded_label(value: str, shape: str = _LABEL_VALUE) -> str:
+    """A label value taken from the delivery, or "" when it is not a valid label value (a bad one fails the submit);
+    `shape` narrows it further (the delivery header: a GUID as GitHub sends it)."""
+    return f'({value} matches {quote(shape)} ? {value} : "")'
 
 
 def workflow_metadata(pipeline: Pipeline) -> dict[str, Any]:
@@ -295,12 +296,13 @@ def workflow_metadata(pipeline: Pipeline) -> dict[str, Any]:
         "labels": {
             f"{LABEL_PREFIX}/pipeline": quote(pipeline.name),
             f"{LABEL_PREFIX}/event": _guarded_label(_header(EVENT_HEADER)),
-            f"{LABEL_PREFIX}/delivery": _guarded_label(_header(DELIVERY_HEADER)),
+            f"{LABEL_PREFIX}/delivery": _guarded_label(_header(DELIVERY_HEADER), DELIVERY_GUID),
             f"{LABEL_PREFIX}/owner": _guarded_label(_string_at(("repository", "owner", "login"))),
             f"{LABEL_PREFIX}/repository": _guarded_label(_string_at(("repository", "name"))),
         },
         "annotations": {
-            f"{LABEL_PREFIX}/delivery": _header(DELIVERY_HEADER),
+            # Not covered by GitHub's signature, and templates read it: a GUID like the name and the label, or "".
+            f"{LABEL_PREFIX}/delivery": _guarded_label(_header(DELIVERY_HEADER), DELIVERY_GUID),
             f"{LABEL_PREFIX}/event": _header(EVENT_HEADER),
             f"{LABEL_PREFIX}/repository": _string_at(("repository", "full_name")),
         },
