@@ -3,6 +3,7 @@ RBAC, the optional UI ingress and the NetworkPolicy that contains workflow pods.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,9 +24,16 @@ from settings.chart import (
 )
 from settings.config import RELEASE_NAME, StackSettings
 from settings.labels import MANAGED_BY
-from settings.security import NetworkPolicySettings, UiIngress, source_range_annotations
+from settings.security import ApiServerAddresses, NetworkPolicySettings, UiIngress, source_range_annotations
 
 UI_INGRESS = f"{RELEASE_NAME}-ui"
+API_SERVER_ENDPOINT_SLICE = "default/kubernetes"  # kube-apiserver keeps it: its own addresses and port
+# The cluster's DNS: CoreDNS (or kube-dns) pods keep the `k8s-app: kube-dns` label in kubeadm, k3s, kind, GKE, EKS
+# and AKS; `kubernetes.io/metadata.name` is set on every namespace since Kubernetes 1.21.
+CLUSTER_DNS = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+}
 WORKFLOW_PODS_POLICY = "argo-workflow-pods"
 WORKFLOW_POD_LABEL = "workflows.argoproj.io/workflow"  # Argo labels every pod of a Workflow with its name
 
@@ -112,18 +120,58 @@ def ui_ingress_spec(ui: UiIngress) -> dict[str, Any]:
     return spec
 
 
-def workflow_pods_policy_spec(policy: NetworkPolicySettings) -> dict[str, Any]:
-    """Default deny for workflow pods: nothing may connect to them; they may resolve names (UDP/TCP 53) and open
-    TCP connections to `egress_ports` in `egress_cidrs` (HTTPS, and the API server Argo's wait container reports to)."""
+def _ip_block(cidr: str, excluded: Sequence[str] = ()) -> dict[str, Any]:
+    """An ipBlock peer; `except` holds the excluded ranges that lie inside `cidr` (Kubernetes refuses others)."""
+    network = ipaddress.ip_network(cidr)
+    inside = [
+        other
+        for other in excluded
+        if (candidate := ipaddress.ip_network(other)).version == network.version
+        and candidate != network
+        and candidate.subnet_of(network)  # type: ignore[arg-type]
+    ]
+    return {"ipBlock": {"cidr": cidr, "except": inside}} if inside else {"ipBlock": {"cidr": cidr}}
+
+
+def _tcp(ports: Sequence[int]) -> list[dict[str, Any]]:
+    return [{"protocol": "TCP", "port": port} for port in ports]
+
+
+def _field(item: Any, name: str) -> Any:
+    """A field of a read object: a plain map once Output.all has resolved it, else the SDK's output type."""
+    return item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
+
+
+def api_server_addresses(addresses: Sequence[str], ports: Sequence[int]) -> ApiServerAddresses:
+    """The API server as the `kubernetes` EndpointSlice in `default` lists it (each address a /32 or /128)."""
+    if not addresses or not ports:
+        raise ValueError(
+            "the EndpointSlice default/kubernetes lists no API server address or port: workflow pods could not "
+            "report their steps; give them with networkPolicy.apiServer.cidrs and .ports (kubectl get "
+            "endpointslices -n default kubernetes -o yaml)"
+        )
+    cidrs = tuple(dict.fromkeys(str(ipaddress.ip_network(address)) for address in addresses))
+    return ApiServerAddresses(cidrs=cidrs, ports=tuple(dict.fromkeys(ports)))
+
+
+def workflow_pods_policy_spec(policy: NetworkPolicySettings, api_server: ApiServerAddresses) -> dict[str, Any]:
+    """Default deny for workflow pods: nothing may connect to them; they may resolve names with the cluster's DNS
+    (UDP/TCP 53 to the kube-dns pods, and `dns_cidrs`), report to the API server on its own addresses and ports, and
+    open TCP connections to `egress_ports` in `egress_cidrs` less the private ranges (by default: HTTPS to public
+    addresses only, so no in-cluster service, private network or metadata endpoint)."""
     return {
         "podSelector": {"matchExpressions": [{"key": WORKFLOW_POD_LABEL, "operator": "Exists"}]},
         "policyTypes": ["Ingress", "Egress"],
         "egress": [
-            {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
             {
-                "to": [{"ipBlock": {"cidr": cidr}} for cidr in policy.egress_cidrs],
-                "ports": [{"protocol": "TCP", "port": port} for port in policy.egress_ports],
+                "to": [CLUSTER_DNS, *(_ip_block(cidr) for cidr in policy.dns_cidrs)],
+                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
             },
+            {
+                "to": [_ip_block(cidr, policy.egress_except) for cidr in policy.egress_cidrs],
+                "ports": _tcp(policy.egress_ports),
+            },
+            {"to": [_ip_block(cidr) for cidr in api_server.cidrs], "ports": _tcp(api_server.ports)},
         ],
     }
 
@@ -161,6 +209,8 @@ class ArgoWorkflows(pulumi.ComponentResource):
         ]
         self.ui_ingress = self._ui_ingress(f"{name}-ui", args.ui) if args.ui else None
         if args.network_policy.enabled:
+            policy = args.network_policy
+            api_server = pulumi.Output.from_input(policy.api_server or self._api_server(f"{name}-api-server"))
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-workflow-pods",
                 metadata={
@@ -168,7 +218,7 @@ class ArgoWorkflows(pulumi.ComponentResource):
                     "namespace": self.workflow_namespace.metadata.name,
                     "labels": MANAGED_BY,
                 },
-                spec=workflow_pods_policy_spec(args.network_policy),
+                spec=api_server.apply(lambda addresses: workflow_pods_policy_spec(policy, addresses)),
                 opts=pulumi.ResourceOptions(parent=self),
             )
         self.register_outputs(
@@ -176,6 +226,23 @@ class ArgoWorkflows(pulumi.ComponentResource):
                 "argoNamespace": self.argo_namespace.metadata.name,
                 "workflowNamespace": self.workflow_namespace.metadata.name,
             }
+        )
+
+    def _api_server(self, resource_name: str) -> pulumi.Output[ApiServerAddresses]:
+        """The API server's own addresses and ports, read from the cluster at deploy time: the apiserver keeps the
+        EndpointSlice `kubernetes` in `default` (the endpoints of the `kubernetes.default` Service) current."""
+        endpoints = k8s.discovery.v1.EndpointSlice.get(
+            resource_name, API_SERVER_ENDPOINT_SLICE, opts=pulumi.ResourceOptions(parent=self)
+        )
+        return pulumi.Output.all(endpoints.endpoints, endpoints.ports).apply(
+            lambda found: api_server_addresses(
+                [address for endpoint in found[0] or [] for address in _field(endpoint, "addresses") or []],
+                [
+                    int(_field(port, "port"))
+                    for port in found[1] or []
+                    if _field(port, "port") is not None and _field(port, "protocol") in (None, "TCP")
+                ],
+            )
         )
 
     def _namespace(self, resource_name: str, namespace: str, labels: Mapping[str, str]) -> k8s.core.v1.Namespace:

@@ -49,6 +49,11 @@ CONTAINER_SECURITY_CONTEXT = {
 }
 
 
+# Argo Server takes event bodies up to 2 MB; ingress-nginx refuses bodies over 1 MB by default (HTTP 413, which
+# GitHub records as a failed delivery). Other controllers ignore the annotation: see docs/security.md.
+EVENTS_BODY_LIMIT = {"nginx.ingress.kubernetes.io/proxy-body-size": "2m"}
+
+
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """`override` over `base`: maps merge key by key, anything else (lists included) is replaced."""
     merged = copy.deepcopy(dict(base))
@@ -85,7 +90,11 @@ def chart_values(settings: StackSettings) -> dict[str, Any]:
     """The chart's values: static (no Outputs), so `pulumi preview` renders every object of the chart."""
     ingress: dict[str, Any] = {
         "enabled": True,
-        "annotations": {**settings.ingress.annotations, **source_range_annotations(settings.ingress.source_ranges)},
+        "annotations": {
+            **EVENTS_BODY_LIMIT,  # before the user's: a controller-specific value there wins
+            **settings.ingress.annotations,
+            **source_range_annotations(settings.ingress.source_ranges),
+        },
         "hosts": [settings.host],
         # Only the events API is public: the UI and every other API answer 404 there (see `ui` for the UI).
         "paths": [events_path(settings)],

@@ -21,12 +21,26 @@ DEFAULT_PARALLELISM = 10  # Workflows running at once in the workflow namespace;
 MAX_PARALLELISM = 10_000
 POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
 DEFAULT_POD_SECURITY = "restricted"
-# Egress of workflow pods besides DNS: HTTPS, and 6443, the port kube-apiserver listens on in kubeadm, k3s and kind
-# clusters (NetworkPolicy sees the API server's real endpoint after `kubernetes.default:443` is translated).
-DEFAULT_EGRESS_PORTS = (443, 6443)
+# Egress of workflow pods besides DNS and the API server: HTTPS to public addresses. The API server has its own rule
+# (its addresses found at deploy time, or `apiServer`), so in-cluster services and private networks stay closed.
+DEFAULT_EGRESS_PORTS = (443,)
 DEFAULT_EGRESS_CIDRS = ("0.0.0.0/0", "::/0")
+# Left out of the default egress: RFC 1918, shared address space (RFC 6598: CGNAT, some clusters' pods), link-local
+# (cloud metadata endpoints), IPv6 unique-local (fd00:ec2::254 is AWS's metadata endpoint) and IPv6 link-local.
+PRIVATE_RANGES = (
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "169.254.0.0/16",
+    "fc00::/7",
+    "fe80::/10",
+)
+# Where kube-apiserver listens when `apiServer.ports` is not given: 443 (GKE, EKS, AKS), 6443 (kubeadm, k3s, kind).
+DEFAULT_API_SERVER_PORTS = (443, 6443)
 UI_KEYS = ("host", "className", "annotations", "tlsSecretName", "sourceRanges")
-NETWORK_POLICY_KEYS = ("enabled", "egressCidrs", "egressPorts")
+NETWORK_POLICY_KEYS = ("enabled", "egressCidrs", "egressPorts", "apiServer", "dnsCidrs")
+API_SERVER_KEYS = ("cidrs", "ports")
 # ingress-nginx's annotation that admits only the given client CIDRs (others get HTTP 403).
 SOURCE_RANGE_ANNOTATION = "nginx.ingress.kubernetes.io/whitelist-source-range"
 
@@ -45,12 +59,26 @@ class UiIngress:
 
 
 @dataclass(frozen=True)
+class ApiServerAddresses:
+    """Where the Kubernetes API server listens, as NetworkPolicy sees it (after `kubernetes.default:443` is
+    translated to the endpoint): Argo's init and wait containers report every step there."""
+
+    cidrs: tuple[str, ...]
+    ports: tuple[int, ...] = DEFAULT_API_SERVER_PORTS
+
+
+@dataclass(frozen=True)
 class NetworkPolicySettings:
-    """Default-deny for workflow pods: no ingress; egress only DNS and TCP `egress_ports` to `egress_cidrs`."""
+    """Default-deny for workflow pods: no ingress; egress only DNS to the cluster's DNS pods (and `dns_cidrs`), the
+    API server (`api_server`; None: found at deploy time) and TCP `egress_ports` to `egress_cidrs` less
+    `egress_except` (the private ranges, unless the user lists the CIDRs)."""
 
     enabled: bool = True
     egress_cidrs: tuple[str, ...] = DEFAULT_EGRESS_CIDRS
     egress_ports: tuple[int, ...] = DEFAULT_EGRESS_PORTS
+    egress_except: tuple[str, ...] = PRIVATE_RANGES
+    api_server: ApiServerAddresses | None = None
+    dns_cidrs: tuple[str, ...] = ()
 
 
 def source_range_annotations(source_ranges: Sequence[str]) -> dict[str, str]:
@@ -242,19 +270,51 @@ def parse_network_policy(value: Any, key: str, add: AddProblem) -> NetworkPolicy
     if not isinstance(enabled, bool):
         add(f"{key}.enabled", f"{enabled!r} must be true or false")
         enabled = True
-    cidrs = DEFAULT_EGRESS_CIDRS
-    if "egressCidrs" in value:
-        cidrs = parse_source_ranges(value["egressCidrs"], f"{key}.egressCidrs", add)
+    cidrs, excluded = DEFAULT_EGRESS_CIDRS, PRIVATE_RANGES
+    if "egressCidrs" in value:  # the user's own list is taken as it is: private ranges too, if listed
+        cidrs, excluded = parse_source_ranges(value["egressCidrs"], f"{key}.egressCidrs", add), ()
     ports = DEFAULT_EGRESS_PORTS
     if "egressPorts" in value:
         ports = _parse_ports(value["egressPorts"], f"{key}.egressPorts", add)
     if enabled and not (cidrs and ports):
         add(
             key,
-            "egressCidrs and egressPorts must not be empty while enabled: Argo's wait container reports every step's "
-            "result to the Kubernetes API server (set enabled: false to manage workflow pods' policies yourself)",
+            "egressCidrs and egressPorts must not be empty while enabled: workflow pods could reach nothing but DNS "
+            "and the API server (the shipped secret-scan clones over HTTPS); set enabled: false to manage workflow "
+            "pods' policies yourself",
         )
-    return NetworkPolicySettings(enabled=enabled, egress_cidrs=cidrs, egress_ports=ports)
+    api_server = _parse_api_server(value["apiServer"], f"{key}.apiServer", add) if "apiServer" in value else None
+    dns_cidrs = parse_source_ranges(value["dnsCidrs"], f"{key}.dnsCidrs", add) if "dnsCidrs" in value else ()
+    return NetworkPolicySettings(
+        enabled=enabled,
+        egress_cidrs=cidrs,
+        egress_ports=ports,
+        egress_except=excluded,
+        api_server=api_server,
+        dns_cidrs=dns_cidrs,
+    )
+
+
+def _parse_api_server(value: Any, key: str, add: AddProblem) -> ApiServerAddresses | None:
+    """The API server's addresses as the user gives them; None (the default) finds them at deploy time."""
+    if not isinstance(value, dict):
+        add(key, "must be an object {cidrs: [...], ports: [...]} (leave it out to find the API server at deploy time)")
+        return None
+    for unknown in sorted(set(value) - set(API_SERVER_KEYS)):
+        add(f"{key}.{unknown}", f"unknown key (allowed: {', '.join(API_SERVER_KEYS)})")
+    cidrs = parse_source_ranges(value.get("cidrs", []), f"{key}.cidrs", add)
+    if "cidrs" not in value or (isinstance(value["cidrs"], list) and not value["cidrs"]):
+        add(
+            f"{key}.cidrs",
+            "is required: the API server's addresses as workflow pods reach them (kubectl get endpointslices -n "
+            "default kubernetes), e.g. ['203.0.113.10/32']",
+        )
+    ports = DEFAULT_API_SERVER_PORTS
+    if "ports" in value:
+        ports = _parse_ports(value["ports"], f"{key}.ports", add)
+        if value["ports"] == []:
+            add(f"{key}.ports", "must not be empty: the ports the API server listens on, e.g. [6443]")
+    return ApiServerAddresses(cidrs=cidrs, ports=ports)
 
 
 def _parse_ports(value: Any, key: str, add: AddProblem) -> tuple[int, ...]:

@@ -76,10 +76,31 @@ class Registered:
     delete_before_replace: bool
 
 
+# What a read of the EndpointSlice default/kubernetes finds under the mocks: a kind-like cluster whose API server
+# listens on 6443 at two addresses of a private range (the default egress leaves such ranges out).
+MOCK_API_SERVER_SLICE = {
+    "apiVersion": "discovery.k8s.io/v1",
+    "kind": "EndpointSlice",
+    "metadata": {"name": "kubernetes", "namespace": "default", "labels": {"kubernetes.io/service-name": "kubernetes"}},
+    "addressType": "IPv4",
+    "endpoints": [{"addresses": ["172.18.0.2"]}, {"addresses": ["172.18.0.3"]}],
+    "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}],
+}
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
-    """Echoes inputs as outputs; gives ids, and a secret `result` for each RandomPassword as the provider would."""
+    """Echoes inputs as outputs; gives ids, and a secret `result` for each RandomPassword as the provider would;
+    reads of the API server's EndpointSlice find MOCK_API_SERVER_SLICE."""
+
+    def __init__(self) -> None:
+        self.reads: list[tuple[str, str]] = []  # (type, id) of every resource read with `.get`
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if args.resource_id:  # a read (`Resource.get`): the provider returns the live object's state
+            self.reads.append((args.typ, args.resource_id))
+            if (args.typ, args.resource_id) == ("kubernetes:discovery.k8s.io/v1:EndpointSlice", "default/kubernetes"):
+                return args.resource_id, dict(MOCK_API_SERVER_SLICE)
+            return args.resource_id, {}
         state = dict(args.inputs)
         if args.typ == "random:index/randomPassword:RandomPassword":
             state["result"] = {SECRET_SIG: SECRET_MARKER, "value": mock_password(args.name)}
@@ -118,6 +139,7 @@ class RecordingMonitor(MockMonitor):
 @dataclass
 class StackRun:
     resources: list[Registered]
+    reads: list[tuple[str, str]] = field(default_factory=list)  # (type, id) of each resource read from the cluster
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: set[str] = field(default_factory=set)
 
@@ -168,7 +190,7 @@ def run_stack(config: Mapping[str, str], stack: str = "dev", secret_keys: tuple[
     pulumi.runtime.set_all_config(dict(config), list(secret_keys))
     root = runtime_settings.get_root_resource()
     _sync_await(run_pulumi_func(lambda: runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__pulumi__")))
-    run = StackRun(resources=monitor.registered)
+    run = StackRun(resources=monitor.registered, reads=monitor.mocks.reads)
     for key, value in root.outputs.items():
         output = pulumi.Output.from_input(value)
         run.outputs[key] = _sync_await(output.future())

@@ -154,7 +154,11 @@ DEV_CHART_VALUES = {
         "baseHref": "/",
         "ingress": {
             "enabled": True,
-            "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt-staging"},
+            # Argo takes bodies up to 2 MB; ingress-nginx would refuse those over 1 MB with HTTP 413.
+            "annotations": {
+                "nginx.ingress.kubernetes.io/proxy-body-size": "2m",
+                "cert-manager.io/cluster-issuer": "letsencrypt-staging",
+            },
             "hosts": ["argo.dev.example.com"],
             "paths": ["/api/v1/events/workflows/"],
             "pathType": "Prefix",
@@ -277,14 +281,42 @@ def test_workflow_pods_network_policy_denies_all_but_dns_and_https(dev: StackRun
             "podSelector": {"matchExpressions": [{"key": "workflows.argoproj.io/workflow", "operator": "Exists"}]},
             "policyTypes": ["Ingress", "Egress"],
             "egress": [
-                {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
-                {
-                    "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}, {"ipBlock": {"cidr": "::/0"}}],
-                    "ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}],
+                {  # DNS: only the cluster's own (CoreDNS/kube-dns pods), not any host on the internet
+                    "to": [
+                        {
+                            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                        }
+                    ],
+                    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                },
+                {  # HTTPS to public addresses: no in-cluster service, private network or metadata endpoint
+                    "to": [
+                        {
+                            "ipBlock": {
+                                "cidr": "0.0.0.0/0",
+                                "except": [
+                                    "10.0.0.0/8",
+                                    "172.16.0.0/12",
+                                    "192.168.0.0/16",
+                                    "100.64.0.0/10",
+                                    "169.254.0.0/16",
+                                ],
+                            }
+                        },
+                        {"ipBlock": {"cidr": "::/0", "except": ["fc00::/7", "fe80::/10"]}},
+                    ],
+                    "ports": [{"protocol": "TCP", "port": 443}],
+                },
+                {  # the API server, as the cluster's EndpointSlice default/kubernetes lists it (MOCK_API_SERVER_SLICE)
+                    "to": [{"ipBlock": {"cidr": "172.18.0.2/32"}}, {"ipBlock": {"cidr": "172.18.0.3/32"}}],
+                    "ports": [{"protocol": "TCP", "port": 6443}],
                 },
             ],
         },
     }
+    assert dev.reads == [("kubernetes:discovery.k8s.io/v1:EndpointSlice", "default/kubernetes")]
+    assert kubernetes_problems(reveal(dev.named("argo-workflows-workflow-pods").inputs)) == []
 
 
 def test_security_settings_reach_the_cluster() -> None:
@@ -301,7 +333,14 @@ def test_security_settings_reach_the_cluster() -> None:
         "argo-github-webhooks:ingress": json.dumps({"className": "nginx", "sourceRanges": ["192.30.252.0/22"]}),
         "argo-github-webhooks:parallelism": "3",
         "argo-github-webhooks:podSecurity": "baseline",
-        "argo-github-webhooks:networkPolicy": json.dumps({"egressCidrs": ["140.82.112.0/20"], "egressPorts": [443]}),
+        "argo-github-webhooks:networkPolicy": json.dumps(
+            {
+                "egressCidrs": ["140.82.112.0/20"],
+                "egressPorts": [443],
+                "apiServer": {"cidrs": ["10.0.0.1/32", "fd00::1/128"], "ports": [443]},
+                "dnsCidrs": ["169.254.20.10/32"],
+            }
+        ),
     }
     run = run_stack(config)
     assert run.named("argo-workflows-ui").inputs == {
@@ -340,7 +379,8 @@ def test_security_settings_reach_the_cluster() -> None:
         assert kubernetes_problems(reveal(run.named(name).inputs)) == [], name
     values = run.named("argo-workflows-chart").inputs["values"]
     assert values["server"]["ingress"]["annotations"] == {
-        "nginx.ingress.kubernetes.io/whitelist-source-range": "192.30.252.0/22"
+        "nginx.ingress.kubernetes.io/proxy-body-size": "2m",
+        "nginx.ingress.kubernetes.io/whitelist-source-range": "192.30.252.0/22",
     }
     assert values["server"]["ingress"]["paths"] == ["/api/v1/events/workflows/"]
     assert values["controller"]["namespaceParallelism"] == 3
@@ -348,14 +388,22 @@ def test_security_settings_reach_the_cluster() -> None:
     assert {key: value for key, value in labels.items() if key.startswith("pod-security")} == {
         f"pod-security.kubernetes.io/{mode}": "baseline" for mode in ("enforce", "audit", "warn")
     }
-    egress = run.named("argo-workflows-workflow-pods").inputs["spec"]["egress"][1]
-    assert egress == {"to": [{"ipBlock": {"cidr": "140.82.112.0/20"}}], "ports": [{"protocol": "TCP", "port": 443}]}
+    dns, https, api_server = run.named("argo-workflows-workflow-pods").inputs["spec"]["egress"]
+    assert dns["to"][1:] == [{"ipBlock": {"cidr": "169.254.20.10/32"}}]  # e.g. NodeLocal DNSCache
+    # The user's own list is taken as it is (no private ranges taken out of it).
+    assert https == {"to": [{"ipBlock": {"cidr": "140.82.112.0/20"}}], "ports": [{"protocol": "TCP", "port": 443}]}
+    assert api_server == {
+        "to": [{"ipBlock": {"cidr": "10.0.0.1/32"}}, {"ipBlock": {"cidr": "fd00::1/128"}}],
+        "ports": [{"protocol": "TCP", "port": 443}],
+    }
+    assert run.reads == []  # given: nothing is read from the cluster
 
 
 def test_no_ui_ingress_and_no_policy_unless_asked(dev: StackRun) -> None:
     assert not [r for r in dev.resources if r.type.endswith(":Ingress")]  # the chart's one is the only ingress
     run = run_stack({**dev_config(), "argo-github-webhooks:networkPolicy": json.dumps({"enabled": False})})
     assert not run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    assert run.reads == []
 
 
 def test_events_path_follows_the_ingress_path() -> None:

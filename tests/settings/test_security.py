@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from settings.config import Ingress
-from settings.security import NetworkPolicySettings, UiIngress
+from settings.security import PRIVATE_RANGES, ApiServerAddresses, NetworkPolicySettings, UiIngress
 from tests.settings.test_config import parse, problems
 
 K = "argo-github-webhooks"
@@ -20,7 +20,21 @@ def test_defaults_contain_by_default() -> None:
     assert settings.parallelism == 10
     assert settings.pod_security == "restricted"
     assert settings.network_policy == NetworkPolicySettings(
-        enabled=True, egress_cidrs=("0.0.0.0/0", "::/0"), egress_ports=(443, 6443)
+        enabled=True,
+        egress_cidrs=("0.0.0.0/0", "::/0"),
+        egress_ports=(443,),  # the API server has its own rule (found at deploy time): 6443 is not opened to all
+        egress_except=PRIVATE_RANGES,
+        api_server=None,
+        dns_cidrs=(),
+    )
+    assert PRIVATE_RANGES == (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
     )
     assert settings.pipelines[0].forks is False
     assert settings.ui_url is None  # the public host serves only the events API: no UI to link to
@@ -51,7 +65,11 @@ def test_good_values() -> None:
     assert settings.ui_url == "https://argo-ui.example.com/"
     assert settings.ingress == Ingress(source_ranges=("192.30.252.0/22", "2a0a:a440::/29", "140.82.115.3/32"))
     assert (settings.parallelism, settings.pod_security) == (50, "baseline")
-    assert settings.network_policy == NetworkPolicySettings(True, ("140.82.112.0/20",), (443,))
+    assert settings.network_policy == NetworkPolicySettings(True, ("140.82.112.0/20",), (443,), egress_except=())
+    given = parse(networkPolicy={"apiServer": {"cidrs": ["203.0.113.7/32"]}, "dnsCidrs": ["169.254.20.10/32"]})
+    assert given.network_policy.api_server == ApiServerAddresses(("203.0.113.7/32",), (443, 6443))
+    assert given.network_policy.dns_cidrs == ("169.254.20.10/32",)
+    assert given.network_policy.egress_except == PRIVATE_RANGES
     assert settings.pipelines[0].forks is True
     assert parse(networkPolicy={"enabled": False}).network_policy.enabled is False
 
@@ -76,14 +94,14 @@ def test_every_bad_value_is_named() -> None:
         f"{K}:ui.sourceRanges[0]: '10.0.0.1/8' is not a CIDR (10.0.0.1/8 has host bits set)",
         f"{K}:parallelism: 0 must be an integer from 1 to 10000: how many Workflows may run at once",
         f"{K}:podSecurity: 'strict' is not a Pod Security Standard level (allowed: restricted, baseline, privileged)",
-        f"{K}:networkPolicy.x: unknown key (allowed: enabled, egressCidrs, egressPorts)",
+        f"{K}:networkPolicy.x: unknown key (allowed: enabled, egressCidrs, egressPorts, apiServer, dnsCidrs)",
         f"{K}:networkPolicy.enabled: 'yes' must be true or false",
         f"{K}:networkPolicy.egressCidrs: must be a list of CIDRs, e.g. ['192.30.252.0/22', '2a0a:a440::/29']",
         f"{K}:networkPolicy.egressPorts[1]: 70000 is not a port number (1-65535)",
         f"{K}:networkPolicy.egressPorts[2]: True is not a port number (1-65535)",
-        f"{K}:networkPolicy: egressCidrs and egressPorts must not be empty while enabled: Argo's wait container "
-        "reports every step's result to the Kubernetes API server (set enabled: false to manage workflow pods' "
-        "policies yourself)",
+        f"{K}:networkPolicy: egressCidrs and egressPorts must not be empty while enabled: workflow pods could reach "
+        "nothing but DNS and the API server (the shipped secret-scan clones over HTTPS); set enabled: false to manage "
+        "workflow pods' policies yourself",
     ]
 
 
@@ -259,3 +277,36 @@ def test_harmless_helm_values_still_pass_and_extra_server_args_are_added_to_ours
     assert problems(helmValues={"server": {"extraArgs": "--loglevel=debug"}}) == [
         f"{K}:helmValues.server.extraArgs: must be a list of strings (Argo Server flags, added after the program's)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("network_policy", "expected"),
+    [
+        (
+            {"apiServer": ["10.0.0.1/32"]},
+            ["networkPolicy.apiServer: must be an object {cidrs: [...], ports: [...]} (leave it out to find the API "
+             "server at deploy time)"],
+        ),
+        (
+            {"apiServer": {"ports": [6443], "port": 1}},
+            ["networkPolicy.apiServer.port: unknown key (allowed: cidrs, ports)",
+             "networkPolicy.apiServer.cidrs: is required: the API server's addresses as workflow pods reach them "
+             "(kubectl get endpointslices -n default kubernetes), e.g. ['203.0.113.10/32']"],
+        ),
+        (
+            {"apiServer": {"cidrs": ["10.0.0.1"], "ports": []}},
+            ["networkPolicy.apiServer.ports: must not be empty: the ports the API server listens on, e.g. [6443]"],
+        ),
+        (
+            {"apiServer": {"cidrs": ["10.0.0.1/8"], "ports": [0]}},
+            ["networkPolicy.apiServer.cidrs[0]: '10.0.0.1/8' is not a CIDR (10.0.0.1/8 has host bits set)",
+             "networkPolicy.apiServer.ports[0]: 0 is not a port number (1-65535)"],
+        ),
+        (
+            {"dnsCidrs": "169.254.20.10/32"},
+            ["networkPolicy.dnsCidrs: must be a list of CIDRs, e.g. ['192.30.252.0/22', '2a0a:a440::/29']"],
+        ),
+    ],
+)
+def test_network_policy_api_server_and_dns_errors(network_policy: dict[str, Any], expected: list[str]) -> None:
+    assert problems(networkPolicy=network_policy) == [f"{K}:{problem}" for problem in expected]
