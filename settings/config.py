@@ -528,8 +528,9 @@ def _parse_pipeline(
     forks = _parse_forks(entry.get("forks", False), events if events_complete else (), f"{item}.forks", problems)
     if template is not None:
         _check_parameters_against_template(parameters, template, item, problems)
-        # Every value the delivery decides (mapped or well-known) must reach scripts through the environment only.
-        event_derived = (set(parameters) | set(WELL_KNOWN_PARAMETERS)) & template.parameter_names
+        # What the pipeline maps from the payload is the delivery's text: it reaches containers through env only.
+        # Well-known values the program fills are clean (the binding guarantees GitHub's shape, or gives "").
+        event_derived = set(parameters) & template.parameter_names
         for problem in injection_problems(template, event_derived):
             problems.add(f"{item}.template ({entry.get('template')})", problem)
     template_names = [str(t.get("name")) for t in template.document["spec"]["templates"]] if template else []

