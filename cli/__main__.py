@@ -18,7 +18,7 @@ COMMANDS = {
     "simulate": ("cli.simulate", "which pipelines a delivery would start, offline"),
     "redeliver": ("cli.redeliver", "redeliver the organization hooks' failed deliveries"),
     "catalog": ("cli.catalog", "regenerate (or --check) delivery/github_events.json"),
-    "bench": ("cli.bench", "measure the program against the Pulumi SDK floor"),
+    "bench": ("cli.bench", "what grows: time per resource against the SDK floor, GitHub requests per operation"),
 }
 
 

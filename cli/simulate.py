@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
@@ -29,9 +30,9 @@ from delivery.triggers import (
     well_known_expression,
     workflow_metadata,
 )
-from delivery.workflow_names import RANDOM_SUFFIX_LENGTH
+from delivery.workflow_names import DELIVERY_GUID, RANDOM_SUFFIX_LENGTH
 from settings.config import EVENTS_DISCRIMINATOR, ConfigError, Pipeline, StackSettings, parse_settings
-from settings.stack_files import StackFileError, read_stack_config
+from settings.stack_files import StackFileError, esc_environments, read_stack_config
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # Argo Server refuses larger request bodies
 
@@ -57,6 +58,7 @@ class Simulation:
     stack: str
     pipelines: list[PipelineResult]
     refused: str | None = None
+    notes: list[str] = field(default_factory=list)  # about the delivery or the stack, not one pipeline
 
     @property
     def fired(self) -> bool:
@@ -112,7 +114,7 @@ def simulate_pipeline(pipeline: Pipeline, env: Environment) -> PipelineResult:
     result.workflow = evaluate(workflow_metadata(pipeline)["name"], env) or None
     if result.workflow is None:
         result.notes.append(
-            "the X-GitHub-Delivery header is not a GUID: Argo names the run "
+            f"the X-GitHub-Delivery header {delivery_header_problem(header_value(env))}: Argo names the run "
             f"{pipeline.name}-<{RANDOM_SUFFIX_LENGTH} random characters>, and a redelivery would start another run"
         )
     for name, expression in compile_parameters(pipeline).items():
@@ -131,11 +133,78 @@ def simulate_pipeline(pipeline: Pipeline, env: Environment) -> PipelineResult:
     return result
 
 
-def simulate(settings: StackSettings, stack: str, event: str, payload: Mapping[str, Any], delivery: str) -> Simulation:
+def header_value(env: Environment) -> str:
+    """The X-GitHub-Delivery header as the expressions see it."""
+    return str(evaluate('(metadata["x-github-delivery"] ?? [""])[0]', env))
+
+
+def delivery_header_problem(delivery: str) -> str:
+    """Why the bindings' expressions (delivery.workflow_names.DELIVERY_GUID) do not take this header as GitHub's
+    GUID: they compare it as sent, and GitHub sends lower case."""
+    if re.fullmatch(DELIVERY_GUID, delivery.lower()):
+        return "is a GUID in upper case: GitHub sends lower case, and the bindings compare the header as it is sent"
+    return "is not a GUID as GitHub sends it (lower-case hexadecimal, 8-4-4-4-12)"
+
+
+def organization_note(settings: StackSettings, payload: Mapping[str, Any]) -> str | None:
+    """What the bindings do with a payload none of the stack's organization webhooks sends. They never check where a
+    delivery came from (Argo Server checks its signature, made with the stack's webhook secret); only a pipeline
+    with an `organizations` filter tests `organization.login`, so every other pipeline answers as it would for the
+    stack's own organizations."""
+    organization = payload.get("organization")
+    login = organization.get("login") if isinstance(organization, dict) else None
+    if isinstance(login, str) and login.lower() in {name.lower() for name in settings.organizations}:
+        return None
+    if isinstance(login, str) and login:
+        origin = (
+            f"organization {login} is not one of the stack's ({', '.join(settings.organizations)}): "
+            "none of its webhooks sends this delivery"
+        )
+    else:
+        origin = (
+            "the payload has no organization.login: every organization webhook's delivery carries one, so none of "
+            "the stack's webhooks sends this one (a repository webhook's or a GitHub App's payload?)"
+        )
+    unfiltered = [pipeline.name for pipeline in settings.pipelines if not pipeline.organizations]
+    filtered = [pipeline.name for pipeline in settings.pipelines if pipeline.organizations]
+    effects = []
+    if unfiltered:
+        verb = "answers" if len(unfiltered) == 1 else "answer"
+        effects.append(f"{', '.join(unfiltered)} (no `organizations` filter) {verb} it as shown")
+    if filtered:
+        verb = "does" if len(filtered) == 1 else "do"
+        effects.append(f"{', '.join(filtered)} (an `organizations` filter) {verb} not fire")
+    return (
+        f"{origin}. If it reached Argo with a valid signature, the bindings would not check its origin: "
+        f"{'; '.join(effects)}"
+    )
+
+
+def esc_note(environments: Sequence[str]) -> str | None:
+    """The stack's Pulumi ESC imports: their config reaches `pulumi up`, never this offline tool."""
+    if not environments:
+        return None
+    plural = "s" if len(environments) > 1 else ""
+    return (
+        f"the stack file imports the Pulumi ESC environment{plural} {', '.join(environments)} (`environment:`): "
+        "its pulumiConfig values reach pulumi up but not this offline simulation, which uses the stack file's own "
+        "values (they win over the environment's wherever both set a key)"
+    )
+
+
+def simulate(
+    settings: StackSettings,
+    stack: str,
+    event: str,
+    payload: Mapping[str, Any],
+    delivery: str,
+    environments: Sequence[str] = (),
+) -> Simulation:
     """Each pipeline's answer to the delivery, posted to the stack's one events URL as every webhook does."""
     delivered = delivery_environment(payload, event, delivery, EVENTS_DISCRIMINATOR, settings.workflow_namespace)
     results = [simulate_pipeline(pipeline, delivered) for pipeline in settings.pipelines]
-    return Simulation(event=event, delivery=delivery, stack=stack, pipelines=results)
+    notes = [note for note in (esc_note(environments), organization_note(settings, payload)) if note]
+    return Simulation(event=event, delivery=delivery, stack=stack, pipelines=results, notes=notes)
 
 
 def _refused(stack: str, event: str, delivery: str, why: str) -> Simulation:
@@ -156,10 +225,14 @@ def read_payload(source: str, stdin: TextIO) -> bytes:
 def run(options: argparse.Namespace, project_root: Path, stdin: TextIO) -> Simulation:
     """Simulate what the command line asks; raises BadInput for anything that is not a delivery to simulate."""
     delivery = options.delivery or str(uuid.uuid4())
+    environments: list[str] = []
     try:
-        settings = parse_settings(read_stack_config(project_root, options.stack), project_root)
+        config = read_stack_config(project_root, options.stack)
+        environments = esc_environments(project_root, options.stack)
+        settings = parse_settings(config, project_root)
     except (StackFileError, ConfigError) as error:
-        raise BadInput(str(error)) from None
+        unseen = f"\n{esc_note(environments)}" if environments else ""
+        raise BadInput(f"{error}{unseen}") from None
     event = options.event
     if event not in catalogue().github_events:
         raise BadInput(f"unknown event name: {catalogue().problem_with(event)}")
@@ -178,11 +251,12 @@ def run(options: argparse.Namespace, project_root: Path, stdin: TextIO) -> Simul
     refused = catalogue().delivery_refusal(event, payload)
     if refused:
         return _refused(options.stack, event, delivery, refused)
-    return simulate(settings, options.stack, event, payload, delivery)
+    return simulate(settings, options.stack, event, payload, delivery, environments)
 
 
 def render_text(simulation: Simulation) -> str:
     lines = [f"{simulation.event} delivery {simulation.delivery} to stack {simulation.stack}"]
+    lines.extend(f"  note: {note}" for note in simulation.notes)
     if simulation.refused:
         return "\n".join([*lines, f"  {simulation.refused}"])
     for result in simulation.pipelines:
@@ -217,6 +291,7 @@ def render_json(simulation: Simulation) -> str:
         "delivery": simulation.delivery,
         "stack": simulation.stack,
         "refused": simulation.refused,
+        "notes": simulation.notes,
         "pipelines": [_result_json(result) for result in simulation.pipelines],
     }
     return json.dumps(document, indent=2)

@@ -236,7 +236,7 @@ WELL_KNOWN_SHAPES = {
     "head_commit": r"^[0-9a-f]{40}$",
     "repository": r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$",
     "event": r"^[a-z_]{1,64}$",
-    "delivery_id": r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",
+    "delivery_id": DELIVERY_GUID,  # as GitHub sends it, and as the run's name takes it: one shape for both
 }
 
 

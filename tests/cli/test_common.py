@@ -35,13 +35,17 @@ BAD_INPUT = {
         ["--stack", UNKNOWN_STACK, "--since", "5y"],
         "error: argument --since: '5y' is not a positive duration",
     ),
+    "check": (["--stack", UNKNOWN_STACK], f"error: unknown stack '{UNKNOWN_STACK}': no Pulumi.{UNKNOWN_STACK}.yaml"),
+    "bench": (["--cells", "0x1"], "error: argument --cells: '0x1': at least 1 organization and 1 pipeline"),
 }
-TOOLS = sorted(BAD_INPUT)
+TOOLS = sorted(BAD_INPUT)  # every command of the entry point (test_every_command_is_covered)
 # What each tool's --help promises (exit code -> a word of its meaning), beyond 141 which every tool lists.
 EXIT_CODES = {
     "simulate": {0: "fires", 1: "no pipeline fires", 2: "bad input"},
     "catalog": {0: "written", 1: "differs", 2: "bad input"},
     "redeliver": {0: "nothing is left failed", 1: "left failed", 2: "bad input"},
+    "check": {0: "deployable", 1: "errors", 2: "cannot check"},
+    "bench": {0: "is met", 1: "a target is missed", 2: "a measurement failed"},
 }
 # The environment variables each tool's --help names (none: it says it reads none).
 ENVIRONMENT = {"redeliver": ["GITHUB_TOKEN", "GITHUB_BASE_URL"]}
@@ -49,6 +53,7 @@ ENVIRONMENT = {"redeliver": ["GITHUB_TOKEN", "GITHUB_BASE_URL"]}
 USAGE_ERRORS = {
     "simulate": "the following arguments are required: --stack, --event, --payload",
     "redeliver": "the following arguments are required: --stack",
+    "check": "the following arguments are required: --stack",
 }
 
 
@@ -104,6 +109,10 @@ def test_help_lists_exit_codes_environment_and_an_example(tool: str, capsys: pyt
     example = epilog.split("\nexample:\n" if "\nexample:\n" in epilog else "\nexamples:\n")[1].splitlines()[0]
     assert f"python -m cli {tool} " in example
     assert "--json" in out
+
+
+def test_every_command_is_covered() -> None:
+    assert sorted(COMMANDS) == TOOLS
 
 
 def test_the_entry_point_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,6 +24,14 @@ DELIVERY = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
 PAYLOADS = FIXTURES / "payloads"
 
 
+NO_ORGANIZATION = (
+    "the payload has no organization.login: every organization webhook's delivery carries one, so none of the "
+    "stack's webhooks sends this one (a repository webhook's or a GitHub App's payload?). If it reached Argo with a "
+    "valid signature, the bindings would not check its origin: hello-world, secret-scan (no `organizations` filter) "
+    "answer it as shown"
+)
+
+
 def run_cli(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str, str]:
     code = main(list(arguments))
     captured = capsys.readouterr()
@@ -46,6 +54,7 @@ def test_push_to_the_default_branch_fires_both_dev_pipelines(capsys: pytest.Capt
         "delivery": DELIVERY,
         "stack": "dev",
         "refused": None,
+        "notes": [NO_ORGANIZATION],  # the fixture is a repository webhook's payload (cli/simulate.organization_note)
         "pipelines": [
             {
                 "name": "hello-world",
@@ -125,6 +134,7 @@ def test_text_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert (code, err) == (0, "")
     assert out == (
         f"pull_request delivery {DELIVERY} to stack dev\n"
+        f"  note: {NO_ORGANIZATION}\n"
         "  hello-world: does not fire: event is pull_request, pipeline listens to push\n"
         "  secret-scan: fires, submits WorkflowTemplate secret-scan\n"
         f"      Workflow secret-scan-{DELIVERY}\n"
