@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.bench_github import (
+    OperationCost,
     operation_cost,
 )
 from cli.bench_report import EXIT_MET, EXIT_MISSED, Cell, render_text, report
@@ -121,9 +122,8 @@ def operation_configs(organizations: int, pipelines: int) -> dict[str, tuple[dic
     }
 
 
-def worker_github(organizations: int, pipelines: int) -> dict[str, dict[str, int]]:
+def operation_costs(organizations: int, pipelines: int) -> dict[str, OperationCost]:
     """Each operation's GitHub cost: the program run under mocks before and after it, its GitHub resources diffed."""
-    _import_heavy_modules()
     from tests.harness import run_stack
 
     runs: dict[str, Any] = {}
@@ -135,9 +135,14 @@ def worker_github(organizations: int, pipelines: int) -> dict[str, dict[str, int
         return runs[key]
 
     return {
-        operation: operation_cost(program(old) if old else None, program(new)).as_json()
+        operation: operation_cost(program(old) if old else None, program(new))
         for operation, (old, new) in operation_configs(organizations, pipelines).items()
     }
+
+
+def worker_github(organizations: int, pipelines: int) -> dict[str, dict[str, int]]:
+    _import_heavy_modules()
+    return {operation: cost.as_json() for operation, cost in operation_costs(organizations, pipelines).items()}
 
 
 # --- the worker processes ------------------------------------------------------------------------------------------

@@ -10,18 +10,17 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cli import bench
-from cli.bench_github import OPERATIONS, Call, OperationCost, counts, operation_cost, reporting_run_calls
+from cli.bench_github import OPERATIONS, Call, OperationCost, counts, reporting_run_calls
 from cli.bench_report import Cell, marginal
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_app import GitHubAppRoutes
-from tests.harness import PROJECT_ROOT, run_stack
+from tests.harness import PROJECT_ROOT
 
 PODKIT = PROJECT_ROOT / "podkit" / "github_app.py"
 APP_ID = "4242"
@@ -123,18 +122,7 @@ def test_a_run_without_statuses_or_clone_sends_nothing() -> None:
 
 def test_operation_costs_of_a_small_stack() -> None:
     """Each operation as `pulumi up` sends it, from the program's own registrations (2 organizations, 2 pipelines)."""
-    runs: dict[str, Any] = {}
-
-    def program(config: dict[str, str]) -> Any:
-        key = json.dumps(config, sort_keys=True)
-        if key not in runs:
-            runs[key] = run_stack(config)
-        return runs[key]
-
-    costs = {
-        operation: operation_cost(program(old) if old else None, program(new))
-        for operation, (old, new) in bench.operation_configs(2, 2).items()
-    }
+    costs = bench.operation_costs(2, 2)
     assert costs == {
         "create": OperationCost(created=2, updated=0, deleted=0, providers=2),
         "rotate": OperationCost(created=0, updated=2, deleted=0, providers=2),
