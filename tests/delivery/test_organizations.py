@@ -88,8 +88,9 @@ def test_the_simulator_prints_the_workflow_name_and_warns_when_the_delivery_is_n
     assert code == 0
     assert "      Workflow hello-world-<random>\n" in out
     assert (
-        "      note: the X-GitHub-Delivery header is not a GUID: Argo names the run hello-world-<5 random "
-        "characters>, and a redelivery would start another run\n"
+        "      note: the X-GitHub-Delivery header is not a GUID as GitHub sends it (lower-case hexadecimal, "
+        "8-4-4-4-12): Argo names the run hello-world-<5 random characters>, and a redelivery would start another "
+        "run\n"
     ) in out
     arguments = ["--stack", "dev", "--event", "push", "--payload", str(PAYLOADS / "push-branch.json")]
     assert main([*arguments, "--delivery", GUID, "--json"]) == 0
