@@ -31,6 +31,10 @@ class BranchSource:
 # Events whose payload carries the whole `pull_request` object (number, base and head).
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_review", "pull_request_review_comment")
 
+# Events that can name a fork's code for a pipeline to check out: pull requests, workflow runs and check suites/runs
+# on a fork's head, and comments on pull requests. `forks: false` (the default) skips the fork's deliveries.
+FORK_EVENTS = (*PULL_REQUEST_EVENTS, "workflow_run", "check_suite", "check_run", "issue_comment")
+
 # Events that are about a branch. Push names the pushed ref (`refs/heads/<branch>`, or `refs/tags/<tag>`, which no
 # branch filter matches); pull request events name the target (base) branch.
 BRANCH_SOURCES: dict[str, BranchSource] = {

@@ -22,6 +22,7 @@ from delivery.github_events import (
     BRANCH_SOURCES,
     EVENTS_WITHOUT_ACTION,
     EVENTS_WITHOUT_REPOSITORY,
+    FORK_EVENTS,
     PULL_REQUEST_EVENTS,
 )
 from delivery.workflow_names import DELIVERY_GUID, workflow_name_expression
@@ -43,6 +44,9 @@ class ConditionKind(Enum):
     ACTION = "action"
     REPOSITORY = "repository"
     SAME_REPOSITORY = "same_repository"
+    WORKFLOW_RUN_SAME_REPOSITORY = "workflow_run_same_repository"
+    CHECK_HEAD_IN_REPOSITORY = "check_head_in_repository"
+    NOT_PULL_REQUEST_COMMENT = "not_pull_request_comment"
     ORGANIZATION = "organization"
 
 
@@ -151,9 +155,43 @@ def _clause(pipeline: Pipeline, event: str) -> EventClause:
         conditions.append(_repository_condition(pipeline.repositories))
     if pipeline.organizations:
         conditions.append(_organization_condition(pipeline.organizations))
-    if event in PULL_REQUEST_EVENTS and not pipeline.forks:
-        conditions.append(_same_repository_condition())
+    if event in FORK_EVENTS and not pipeline.forks:
+        conditions.append(_own_code_condition(event))
     return EventClause(event, tuple(conditions))
+
+
+def _own_code_condition(event: str) -> Condition:
+    """The delivery names code of the repository itself, not of a fork (which runs its author's code). Every missing
+    field counts as a fork."""
+    if event in PULL_REQUEST_EVENTS:
+        return _same_repository_condition()
+    if event == "workflow_run":
+        head = payload_path(("workflow_run", "head_repository", "id"))
+        return Condition(
+            ConditionKind.WORKFLOW_RUN_SAME_REPOSITORY,
+            f"({head} ?? -1) == ({payload_path(('repository', 'id'))} ?? -2)",
+            _string_at(("workflow_run", "head_repository", "full_name")),
+            (),
+        )
+    if event in ("check_suite", "check_run"):
+        # GitHub: "When the check suite's head_branch is in a forked repository it will be null and the
+        # pull_requests array will be empty" (the check run carries its suite).
+        suite = ("check_suite",) if event == "check_suite" else ("check_run", "check_suite")
+        return Condition(
+            ConditionKind.CHECK_HEAD_IN_REPOSITORY,
+            f"{payload_path((*suite, 'head_branch'))} != nil",
+            _string_at((*suite, "head_sha")),
+            (event,),
+        )
+    if event == "issue_comment":
+        # The payload does not say whose code the pull request's head is: a comment on one counts as a fork's.
+        return Condition(
+            ConditionKind.NOT_PULL_REQUEST_COMMENT,
+            f"{payload_path(('issue', 'pull_request'))} == nil",
+            _string_at(("issue", "html_url")),
+            (),
+        )
+    raise KeyError(event)
 
 
 def _organization_condition(organizations: Sequence[str]) -> Condition:
@@ -329,6 +367,20 @@ def failure_reason(condition: Condition, subject: object, trigger: Trigger) -> s
     if condition.kind is ConditionKind.SAME_REPOSITORY:
         head = subject or "a deleted or unknown repository"
         return f"pull request from the fork {head}: forks run their author's code, opt in with forks: true"
+    if condition.kind is ConditionKind.WORKFLOW_RUN_SAME_REPOSITORY:
+        head = subject or "a deleted or unknown repository"
+        return f"workflow run on code from the fork {head}: forks run their author's code, opt in with forks: true"
+    if condition.kind is ConditionKind.CHECK_HEAD_IN_REPOSITORY:
+        what = "check suite" if condition.allowed == ("check_suite",) else "check run"
+        return (
+            f"{what} on {subject or 'a commit'} whose head branch is not in the repository (GitHub gives no "
+            "head_branch for a fork's): forks run their author's code, opt in with forks: true"
+        )
+    if condition.kind is ConditionKind.NOT_PULL_REQUEST_COMMENT:
+        return (
+            f"comment on the pull request {subject or '(unknown)'}: the payload does not say whether its head is a "
+            "fork, and forks run their author's code; opt in with forks: true"
+        )
     if condition.kind is ConditionKind.ORGANIZATION:
         return f"organization {subject or '(none)'} not in {allowed}"
     return f"repository {subject or '(none)'} not in {allowed}"

@@ -19,7 +19,7 @@ from delivery.github_events import (
     BRANCH_SOURCES,
     EVENTS_WITHOUT_ACTION,
     EVENTS_WITHOUT_REPOSITORY,
-    PULL_REQUEST_EVENTS,
+    FORK_EVENTS,
     catalogue,
 )
 from delivery.workflow_names import MAX_PIPELINE_NAME_LENGTH
@@ -557,14 +557,19 @@ def _parse_pipeline(
 
 
 def _parse_forks(value: Any, events: tuple[str, ...], key: str, problems: _Problems) -> bool:
-    """Pull requests from forks run their author's code: a pipeline starts for them only when it says so."""
+    """Forks run their author's code: a pipeline starts for a delivery about a fork's code (a pull request, a workflow
+    run or check on a fork's head, a comment on a pull request) only when it says so."""
     if not isinstance(value, bool):
         problems.add(
             key, f"{shown(value)} must be true or false (true: pull requests from forks start this pipeline too)"
         )
         return False
-    if value and events and not set(events) & set(PULL_REQUEST_EVENTS):
-        problems.add(key, f"does not apply: none of {', '.join(events)} is a pull request event")
+    if value and events and not set(events) & set(FORK_EVENTS):
+        problems.add(
+            key,
+            f"does not apply: none of {', '.join(events)} can name a fork's code (forks applies to "
+            f"{', '.join(FORK_EVENTS)})",
+        )
     return value
 
 

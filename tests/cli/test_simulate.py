@@ -307,9 +307,64 @@ AGREEMENT_CONFIG = {
                 "actions": ["opened", "published"],
                 "repositories": ["codertocat/hello-world"],
             },
+            {
+                "name": "fork-events",
+                "template": "workflows/hello-world.yaml",
+                "events": ["workflow_run", "check_suite", "check_run", "issue_comment"],
+            },
         ]
     )
 }
+
+
+FORK_EVENTS_CONFIG = {
+    "argo-github-webhooks:pipelines": json.dumps(
+        [
+            {"name": name, "template": "workflows/hello-world.yaml", "events": [event], "forks": forks}
+            for event in ("workflow_run", "check_suite", "check_run", "issue_comment")
+            for name, forks in ((event.replace("_", "-"), False), (f"{event.replace('_', '-')}-forks", True))
+        ]
+    )
+}
+
+
+@pytest.mark.parametrize(
+    ("event", "fixture", "reason"),
+    [
+        (
+            "workflow_run",
+            "workflow_run-completed-fork",
+            "workflow run on code from the fork octo-fork/octo-repo: forks run their author's code, opt in with "
+            "forks: true",
+        ),
+        (
+            "check_suite",
+            "check_suite-completed-fork",
+            "check suite on ec26c3e57ca3a959ca5aad62de7213c562f8c821 whose head branch is not in the repository "
+            "(GitHub gives no head_branch for a fork's): forks run their author's code, opt in with forks: true",
+        ),
+        (
+            "check_run",
+            "check_run-completed-fork",
+            "check run on ec26c3e57ca3a959ca5aad62de7213c562f8c821 whose head branch is not in the repository "
+            "(GitHub gives no head_branch for a fork's): forks run their author's code, opt in with forks: true",
+        ),
+        (
+            "issue_comment",
+            "issue_comment-created-pull_request",
+            "comment on the pull request https://github.com/Codertocat/Hello-World/pull/1: the payload does not say "
+            "whether its head is a fork, and forks run their author's code; opt in with forks: true",
+        ),
+    ],
+)
+def test_the_simulator_says_why_a_forks_delivery_is_skipped(event: str, fixture: str, reason: str) -> None:
+    settings = parse_settings({**dev_config(), **FORK_EVENTS_CONFIG}, PROJECT_ROOT)
+    own = fixture.rsplit("-", 1)[0] if event != "issue_comment" else "issue_comment-created"
+    name = event.replace("_", "-")
+    for body, skipped in ((json.loads((PAYLOADS / f"{fixture}.json").read_text()), True), (json.loads((PAYLOADS / f"{own}.json").read_text()), False)):
+        results = {result.name: result for result in simulate(settings, "dev", event, body, DELIVERY).pipelines}
+        assert results[name].reason == (reason if skipped else None)
+        assert results[f"{name}-forks"].reason is None  # forks: true opts in
 
 
 @pytest.mark.parametrize(("label", "event", "body"), _variants(), ids=[label for label, _, _ in _variants()])

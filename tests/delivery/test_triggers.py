@@ -329,3 +329,42 @@ def test_workflow_labels_are_always_valid_label_values(delivery: str) -> None:
         "argo-github-webhooks/event": "push",
         "argo-github-webhooks/repository": "Codertocat/Hello-World",
     }
+
+
+@pytest.mark.parametrize(
+    ("event", "own", "fork"),
+    [
+        ("pull_request", "pull_request-opened", "pull_request-opened-fork"),
+        ("workflow_run", "workflow_run-completed", "workflow_run-completed-fork"),
+        ("check_suite", "check_suite-completed", "check_suite-completed-fork"),
+        ("check_run", "check_run-completed", "check_run-completed-fork"),
+        ("issue_comment", "issue_comment-created", "issue_comment-created-pull_request"),
+    ],
+)
+def test_forks_cover_every_event_that_names_a_forks_code(event: str, own: str, fork: str) -> None:
+    """A fork's code (its pull request, a workflow run or check on its head, a comment on a pull request, whose payload
+    cannot tell) starts a pipeline only with forks: true."""
+    skipping, opted_in = one(events=[event]), one(events=[event], forks=True)
+    assert fires(skipping, payload(own), event) is True
+    assert fires(skipping, payload(fork), event) is False
+    assert fires(opted_in, payload(fork), event) is True
+    assert fires(opted_in, payload(own), event) is True
+    if event != "issue_comment":  # a comment without an issue.pull_request is about an issue: no code to run
+        assert fires(skipping, {}, event) is False  # nothing to tell by: a fork
+
+
+def test_fork_tests_read_the_fields_github_sets_for_a_fork() -> None:
+    run = copy.deepcopy(payload("workflow_run-completed"))
+    run["workflow_run"]["head_repository"] = None  # the fork was deleted
+    assert fires(one(events=["workflow_run"]), run, "workflow_run") is False
+    run["workflow_run"]["head_repository"] = {"id": run["repository"]["id"]}
+    assert fires(one(events=["workflow_run"]), run, "workflow_run") is True
+    suite = copy.deepcopy(payload("check_suite-completed"))
+    suite["check_suite"]["pull_requests"] = []  # a branch without a pull request is the repository's own code
+    assert fires(one(events=["check_suite"]), suite, "check_suite") is True
+    check_run = copy.deepcopy(payload("check_run-completed"))
+    check_run["check_run"]["check_suite"]["head_branch"] = None
+    assert fires(one(events=["check_run"]), check_run, "check_run") is False
+    assert compile_trigger(one(events=["issue_comment"])).clauses[0].conditions[-1].expression == (
+        "payload?.issue?.pull_request == nil"
+    )

@@ -132,9 +132,13 @@ def test_forks_must_be_a_boolean_on_a_pull_request_pipeline() -> None:
         f"{K}:pipelines[0] (p).forks: 'yes' must be true or false (true: pull requests from forks start this pipeline too)"
     ]
     assert problems(pipelines=[{**scan, "events": ["push", "release"], "forks": True}]) == [
-        f"{K}:pipelines[0] (p).forks: does not apply: none of push, release is a pull request event"
+        f"{K}:pipelines[0] (p).forks: does not apply: none of push, release can name a fork's code (forks applies "
+        "to pull_request, pull_request_review, pull_request_review_comment, workflow_run, check_suite, check_run, "
+        "issue_comment)"
     ]
     assert parse(pipelines=[{**scan, "events": ["push"], "forks": False}]).pipelines[0].forks is False
+    for event in ("workflow_run", "check_suite", "check_run", "issue_comment"):
+        assert parse(pipelines=[{**scan, "events": ["push", event], "forks": True}]).pipelines[0].forks is True
 
 
 def test_helm_values_cannot_publish_more_than_the_events_api() -> None:
