@@ -187,8 +187,10 @@ class TemplateFlow:
         """The scope of a template's own strings (None: the workflow spec's)."""
         if template is None:
             return Scope(self.workflow, global_outputs=self.global_outputs)
+        # A template of another file may read the workflow's parameters itself: its outputs carry all of them.
+        everything = _union(self.workflow.values())
         nodes = {
-            call.node_name: self.outputs.get(call.callee, NONE) if call.callee else NONE
+            call.node_name: self.outputs.get(call.callee, NONE) if call.callee else everything
             for call in self.calls(self.templates[template])
             if call.node_name
         }
@@ -260,8 +262,24 @@ class TemplateFlow:
                 for parameter in _parameters(body.get("inputs")):
                     _taint(self.inputs[name], parameter, ("value", "default"), self.scope(name))
                 self._pass_arguments(body, name)
-                self.outputs[name] |= _union(origins for _, origins, _ in self.places(body, name))
+                self.outputs[name] |= self._output_origins(body, name)
             self.global_outputs = _union(self.outputs.values())
+
+    def _output_origins(self, body: Mapping[str, Any], name: str) -> Origins:
+        """What a template's outputs may carry: every value it can read, through tags anywhere in it, its inputs
+        (a program or `valueFrom.expression` reads them without a tag) and what its output expressions name."""
+        scope = self.scope(name)
+        expressions = [
+            ((parameter.get("valueFrom") or {}).get("expression"))
+            for parameter in _parameters(body.get("outputs"))
+        ]
+        return _union(
+            [
+                *(origins for _, origins, _ in self.places(body, name)),
+                *scope.inputs.values(),
+                *(scope.origins("{{=" + text + "}}")[0] for text in expressions if isinstance(text, str)),
+            ]
+        )
 
     def _pass_arguments(self, holder: Mapping[str, Any], template: str | None) -> None:
         scope = self.scope(template)

@@ -221,6 +221,25 @@ def test_step_outputs_computed_from_event_values_carry_them(tmp_path: Path) -> N
     ]
 
 
+def test_outputs_an_expression_computes_from_inputs_or_parameters_carry_them(tmp_path: Path) -> None:
+    """No tag in the producing template: `valueFrom.expression` reads the input (or the parameter) by name."""
+    for expression in ("inputs.parameters.text", "workflow.parameters.title"):
+        templates = [
+            {"name": "main", "steps": [[call("produce", TITLE, name="make")],
+                                       [call("leaf", "{{steps.make.outputs.parameters.out}}")]]},
+            {
+                "name": "produce",
+                "inputs": {"parameters": [{"name": "text"}]},
+                "outputs": {"parameters": [{"name": "out", "valueFrom": {"expression": expression}}]},
+                "steps": [[{"name": "nothing", "template": "noop"}]],
+            },
+            {"name": "noop", "container": container(["true"])},
+            leaf(),
+        ]
+        (problem,) = refused(tmp_path, templates)
+        assert problem.startswith("template 'leaf': container.command[2] carries the event-derived parameter 'title' ")
+
+
 @pytest.mark.parametrize(
     "tag",
     [
@@ -344,6 +363,12 @@ def test_a_template_ref_to_another_file_cannot_be_followed_and_one_to_this_file_
         f"({TITLE}) to templateRef shared/build, which this check cannot follow: copy that template into this file "
         "(a templateRef to the file's own name is followed), or pass only well-known values"
     ]
+    # Its outputs may hold anything the workflow's parameters hold: passing them on is followed.
+    outputs = [{"name": "main", "steps": [[{"name": "s", "templateRef": {"name": "shared", "template": "build"}}],
+                                          [call("leaf", "{{steps.s.outputs.result}}")]]}, leaf()]
+    (problem,) = refused(tmp_path, outputs)
+    assert problem.startswith("template 'leaf': container.command[2] carries the event-derived parameters 'body', "
+                              "'title' ")
     own = [{"name": "main", "steps": [[{"name": "s", "templateRef": {"name": "t", "template": "leaf"},
                                         "arguments": {"parameters": [{"name": "text", "value": TITLE}]}}]]}, leaf()]
     (problem,) = refused(tmp_path, own)
