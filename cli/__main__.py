@@ -29,6 +29,7 @@ def usage() -> str:
         "usage: python -m cli <command> [options]    (from any directory: ./agw <command> [options])\n\n"
         "commands:\n" + "\n".join(lines) + "\n\n"
         "`python -m cli <command> --help`: its options, exit codes, environment variables and an example.\n"
+        "Exit codes: the command's; 2 for no command or an unknown one.\n"
     )
 
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from cli.common import PROJECT_ROOT, BadInput, CommandParser
+from cli.common import PROJECT_ROOT, BadInput, CommandParser, progress
 from cli.common import run as run_command
 from delivery.expr import Environment, ExprError, UnsupportedExpression, argo_parameter_value, environment, evaluate
 from delivery.github_events import catalogue
@@ -213,6 +213,8 @@ def _refused(stack: str, event: str, delivery: str, why: str) -> Simulation:
 
 def read_payload(source: str, stdin: TextIO) -> bytes:
     if source == "-":
+        if stdin.isatty():  # a person at a terminal would otherwise face a silent wait
+            progress("reading the payload from standard input: paste it, then Ctrl-D")
         return stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
     try:
         return Path(source).read_bytes()

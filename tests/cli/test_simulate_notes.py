@@ -4,7 +4,9 @@ as the bindings' expressions read it, and the stack's Pulumi ESC imports it cann
 from __future__ import annotations
 
 import copy
+import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +132,19 @@ def test_esc_imports_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str
     error = json.loads(capsys.readouterr().out)["error"]
     assert error.startswith("invalid stack configuration")
     assert error.endswith(f"\n{ESC_NOTE}")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_payload_typed_at_a_terminal_is_asked_for_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = project_with_stack(tmp_path, "ci", stack_config(organizations=["acme"], pipelines=PIPELINES[:1]))
+    monkeypatch.setattr(sys, "stdin", Terminal(json.dumps(push({"login": "acme"}))))
+    assert main(["--stack", "ci", "--event", "push", "--payload", "-", "--json"], project) == 0
+    out, err = capsys.readouterr()
+    assert err == "reading the payload from standard input: paste it, then Ctrl-D\n"
+    assert json.loads(out)["pipelines"][0]["fires"] is True
