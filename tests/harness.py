@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import runpy
 import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,9 @@ from settings.stack_files import read_stack_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The tests' own stack files (the dev and prod stacks as first shipped): the checkout's Pulumi.<stack>.yaml are the
+# user's to edit, and only tests marked `shipped_stack_files` read them (tests/conftest.py enforces it).
+FIXTURE_STACKS = FIXTURES / "stacks"
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's wire marker of a secret value
 SECRET_MARKER = "1b47061264138c4ac30d75fd1eb44270"
@@ -161,7 +167,38 @@ class StackRun:
 
 
 def dev_config(stack: str = "dev") -> dict[str, str]:
-    return read_stack_config(PROJECT_ROOT, stack)
+    """The config of the tests' own `dev` (or `prod`) stack file, as Pulumi hands it over: never the checkout's."""
+    return read_stack_config(fixture_project(), stack)
+
+
+@cache
+def fixture_project() -> Path:
+    """A project (this `Pulumi.yaml` and `workflows/`) whose stack files are the tests' own (tests/fixtures/stacks),
+    made once per test run: what the command-line tools read in the tests instead of the checkout's stack files."""
+    root = Path(tempfile.mkdtemp(prefix="agw-fixture-project-"))
+    atexit.register(shutil.rmtree, root, True)
+    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", root / "Pulumi.yaml")
+    shutil.copytree(PROJECT_ROOT / "workflows", root / "workflows")
+    for stack_file in FIXTURE_STACKS.glob("Pulumi.*.yaml"):
+        shutil.copy(stack_file, root / stack_file.name)
+    return root
+
+
+def _not_copied(directory: str, names: list[str]) -> set[str]:
+    """Git's and the tools' own directories, and the checkout's stack files (at its top only)."""
+    skipped = {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache"} & set(names)
+    if Path(directory).resolve() == PROJECT_ROOT:
+        skipped |= {name for name in names if name.startswith("Pulumi.") and name != "Pulumi.yaml"}
+    return skipped
+
+
+def checkout_copy(root: Path) -> Path:
+    """The whole checkout copied under `root` with the tests' own stack files instead of the shipped ones: where a
+    test runs a command as the docs show it (`python -m cli simulate --stack dev ...`, `./agw ...`) in a subprocess."""
+    shutil.copytree(PROJECT_ROOT, root, ignore=_not_copied, dirs_exist_ok=True)
+    for stack_file in FIXTURE_STACKS.glob("Pulumi.*.yaml"):
+        shutil.copy(stack_file, root / stack_file.name)
+    return root
 
 
 def stack_config(**overrides: Any) -> dict[str, str]:

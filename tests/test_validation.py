@@ -12,7 +12,7 @@ from settings.chart import chart_values
 from settings.config import parse_settings
 from settings.stack_files import stack_names
 from settings.templates import schema_problems
-from tests.harness import PROJECT_ROOT, StackRun, dev_config, run_stack, stack_config
+from tests.harness import PROJECT_ROOT, StackRun, dev_config, fixture_project, run_stack, stack_config
 
 KUBERNETES_VERSION = "1.33.0"
 ARGO_MODELS = {"WorkflowTemplate": WorkflowTemplate, "WorkflowEventBinding": WorkflowEventBinding}
@@ -69,7 +69,7 @@ FILTERS_AND_ROTATION = stack_config(
 )
 
 
-@pytest.fixture(scope="module", params=[*stack_names(PROJECT_ROOT), "filters-and-rotation"])
+@pytest.fixture(scope="module", params=[*stack_names(fixture_project()), "filters-and-rotation"])
 def stack(request: pytest.FixtureRequest) -> StackRun:
     if request.param == "filters-and-rotation":
         return run_stack(FILTERS_AND_ROTATION)

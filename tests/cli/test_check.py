@@ -61,6 +61,7 @@ def project(tmp_path: Path, config: dict[str, Any], stack: str = "t") -> Path:
     return project_with_stack(tmp_path, stack, config)
 
 
+@pytest.mark.shipped_stack_files
 def test_the_shipped_stack_files_pass_the_check(capsys: pytest.CaptureFixture[str]) -> None:
     """The one test that reads the repository's own Pulumi.<stack>.yaml: whatever a team has made of them (the Quick
     start edits them, adds stacks), each must pass the check `pulumi preview` runs, with no warning either."""

@@ -4,7 +4,9 @@ exit 141 when the reader closes the pipe; the `agw` script from any directory of
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
 import io
 import json
 import os
@@ -18,7 +20,7 @@ import pytest
 from cli import common
 from cli.__main__ import COMMANDS
 from cli.__main__ import main as entry_point
-from tests.harness import FIXTURES, PROJECT_ROOT, project_with_stack, stack_config
+from tests.harness import FIXTURES, PROJECT_ROOT, fixture_project, project_with_stack, stack_config
 
 AGW = PROJECT_ROOT / "agw"
 PUSH = FIXTURES / "payloads" / "push-branch.json"
@@ -58,7 +60,11 @@ USAGE_ERRORS = {
 
 
 def tool_main(tool: str) -> Any:
-    return importlib.import_module(COMMANDS[tool][0]).main
+    """The tool's main, on the tests' own stack files when it reads any (never the checkout's)."""
+    main = importlib.import_module(COMMANDS[tool][0]).main
+    if "project_root" in inspect.signature(main).parameters:
+        return functools.partial(main, project_root=fixture_project())
+    return main
 
 
 def environment() -> dict[str, str]:

@@ -19,7 +19,7 @@ from settings.config import parse_settings
 from settings.stack_files import read_stack_config
 from tests.fakes.clock import FakeClock
 from tests.fakes.github import FakeGitHub, OrganizationWebhooks, error
-from tests.harness import PROJECT_ROOT, project_with_stack
+from tests.harness import checkout_copy, fixture_project, project_with_stack
 
 TOKEN = "ghp_redeliver_test"
 PROD_URL = "https://argo.example.com/api/v1/events/workflows/github"
@@ -48,11 +48,11 @@ class GitHub:
         capsys: pytest.CaptureFixture[str],
         *arguments: str,
         environ: dict[str, str] | None = None,
-        project_root: Path = PROJECT_ROOT,
+        project_root: Path | None = None,
     ) -> tuple[int, str, str]:
         if environ is None:
             environ = {"GITHUB_TOKEN": TOKEN, "GITHUB_BASE_URL": self.fake.base_url}
-        code = main(list(arguments), project_root, environ, clock=self.clock, sleep=self.clock.sleep)
+        code = main(list(arguments), project_root or fixture_project(), environ, clock=self.clock, sleep=self.clock.sleep)
         captured = capsys.readouterr()
         assert "Traceback" not in captured.out + captured.err
         return code, captured.out, captured.err
@@ -110,7 +110,7 @@ def attempts_path(organization: str, hook_id: int, github: GitHub, name: str) ->
 
 def test_the_stacks_events_url_is_what_the_tool_looks_for() -> None:
     for stack, url in (("prod", PROD_URL), ("dev", DEV_URL)):
-        assert parse_settings(read_stack_config(PROJECT_ROOT, stack), PROJECT_ROOT).events_url == url
+        assert parse_settings(read_stack_config(fixture_project(), stack), fixture_project()).events_url == url
 
 
 def test_redelivers_each_guid_whose_every_attempt_failed(github: GitHub, capsys: pytest.CaptureFixture[str]) -> None:
@@ -534,7 +534,7 @@ def test_a_config_error_exits_2(github: GitHub, capsys: pytest.CaptureFixture[st
     assert err.startswith("error: invalid stack configuration (1 problem):\n  - argo-github-webhooks:host: ")
 
 
-def test_the_documented_command_runs() -> None:
+def test_the_documented_command_runs(tmp_path: Path) -> None:
     """`python -m cli redeliver` for real, in its own process, against the fake on the real clock."""
     with FakeGitHub(token=TOKEN) as fake:
         api = OrganizationWebhooks(fake)
@@ -544,7 +544,7 @@ def test_the_documented_command_runs() -> None:
         environ = {**os.environ, "GITHUB_TOKEN": TOKEN, "GITHUB_BASE_URL": fake.base_url}
         completed = subprocess.run(
             [sys.executable, "-m", "cli", "redeliver", "--stack", "dev", "--since", "1h"],
-            cwd=PROJECT_ROOT,
+            cwd=checkout_copy(tmp_path),  # the checkout, with the tests' own stack files
             env=environ,
             capture_output=True,
             text=True,

@@ -18,7 +18,7 @@ from delivery.expr import evaluate
 from delivery.github_events import catalogue
 from delivery.triggers import compile_trigger
 from settings.config import parse_settings
-from tests.harness import FIXTURES, PROJECT_ROOT, dev_config, stack_config
+from tests.harness import FIXTURES, PROJECT_ROOT, checkout_copy, dev_config, fixture_project, stack_config
 
 DELIVERY = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
 PAYLOADS = FIXTURES / "payloads"
@@ -33,7 +33,7 @@ NO_ORGANIZATION = (
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str, str]:
-    code = main(list(arguments))
+    code = main(list(arguments), project_root=fixture_project())
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -391,7 +391,7 @@ def test_the_documented_command_runs(tmp_path: Path) -> None:
         cwd=tmp_path,  # works from anywhere: the stack files are found beside the program
         capture_output=True,
         timeout=60,
-        env={"PYTHONPATH": str(PROJECT_ROOT)},
+        env={"PYTHONPATH": str(checkout_copy(tmp_path / "checkout"))},  # with the tests' own stack files
         check=False,
     )
     assert completed.returncode == 0, completed.stderr

@@ -9,8 +9,14 @@ from typing import Any
 
 import pytest
 
-from cli.simulate import main
-from tests.harness import FIXTURES, PROJECT_ROOT
+from cli.simulate import main as simulate_main
+from tests.harness import FIXTURES, PROJECT_ROOT, fixture_project
+
+
+def main(arguments: list[str]) -> int:
+    """The simulator on the tests' own dev and prod stack files (never the checkout's)."""
+    return simulate_main(arguments, project_root=fixture_project())
+
 
 CATALOGUE = json.loads((PROJECT_ROOT / "delivery" / "github_events.json").read_text(encoding="utf-8"))
 PAYLOADS = FIXTURES / "payloads"

@@ -8,11 +8,18 @@ from typing import Any
 
 import pytest
 
-from cli.simulate import delivery_environment, main, simulate
+from cli.simulate import delivery_environment, simulate
+from cli.simulate import main as simulate_main
 from delivery.expr import evaluate
 from delivery.triggers import compile_trigger
 from settings.config import StackSettings, parse_settings
-from tests.harness import FIXTURES, PROJECT_ROOT, stack_config
+from tests.harness import FIXTURES, PROJECT_ROOT, fixture_project, stack_config
+
+
+def main(arguments: list[str]) -> int:
+    """The simulator on the tests' own dev and prod stack files (never the checkout's)."""
+    return simulate_main(arguments, project_root=fixture_project())
+
 
 PAYLOADS = FIXTURES / "payloads"
 GUID = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
