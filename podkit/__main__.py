@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from podkit.checks import report_check_run
 from podkit.git_credentials import revoke_git_credentials, write_git_credentials
 from podkit.status import report_status
 
@@ -30,6 +31,7 @@ COMMANDS: dict[str, Command] = {
     command.name: command
     for command in (
         Command("status", report_status, "post the run's commit status (always exits 0)"),
+        Command("check-run", report_check_run, "create or complete the run's check run (always exits 0)"),
         Command("git-credentials", write_git_credentials, "a git config with a contents:read token for REPOSITORY"),
         Command("revoke-git-credentials", revoke_git_credentials, "after the fetch: revoke the clone's token"),
     )

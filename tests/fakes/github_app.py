@@ -1,9 +1,13 @@
-"""A GitHub App's endpoints as routes on `FakeGitHub`: installation lookup, access tokens, commit statuses, revocation.
+"""A GitHub App's endpoints as routes on `FakeGitHub`: installation lookup, access tokens, commit statuses, check runs
+(create, update with annotations appended, list for a commit), revocation.
 
 They check what the real API would refuse: the App JWT (RS256 signature with the App's public key, `iss`, `iat`,
 `exp` at most 10 minutes) on `/app/*` and the installation lookup; an installation token (or a fine-grained token)
 elsewhere, within the repositories and permissions it was minted for; the commit status body. What they accepted is
-kept (`minted`, `statuses`, `revoked`, `jwt_claims`) for exact assertions; the requests are in `fake.requests`.
+kept (`minted`, `statuses`, `check_runs`, `revoked`, `jwt_claims`) for exact assertions; the requests are in
+`fake.requests`. Check runs are checked as GitHub documents them ("Create a check run", "Update a check run"): a
+`checks: write` token for the repository, `conclusion` exactly when `completed`, its values, at most 50 annotations
+per request, `summary`/`text` at most 65,535 characters, annotation fields and levels.
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ STATUS_FIELDS = {"state", "description", "context"}  # and `target_url`, optiona
 MAX_DESCRIPTION = 140  # GitHub's limit for a commit status description
 MAX_JWT_LIFETIME = 600  # GitHub refuses a JWT valid for longer than 10 minutes
 TOKEN_LIFETIME = 3600  # installation tokens expire after an hour
+CHECK_STATUSES = {"queued", "in_progress", "completed"}
+CONCLUSIONS = {"action_required", "cancelled", "failure", "neutral", "success", "skipped", "stale", "timed_out"}
+ANNOTATION_LEVELS = {"notice", "warning", "failure"}
+MAX_OUTPUT = 65_535
+MAX_ANNOTATIONS_PER_REQUEST = 50
 ANY_REPOSITORY = "*"
 
 
@@ -60,10 +69,14 @@ class GitHubAppRoutes:
         self.revoked: set[str] = set()
         self.statuses: list[tuple[str, str, dict[str, Any]]] = []  # (owner/repo, sha, body)
         self.jwt_claims: list[dict[str, Any]] = []  # of every JWT accepted
+        self.check_runs: list[dict[str, Any]] = []  # as GitHub keeps them: owner/repo, id, fields, annotations
         fake.add_route("GET", "/repos/{owner}/{repo}/installation", self._installation, self.check_jwt)
         fake.add_route("POST", "/app/installations/{installation_id}/access_tokens", self._access_token, self.check_jwt)
         fake.add_route("POST", "/repos/{owner}/{repo}/statuses/{sha}", self._create_status, self.check_token)
         fake.add_route("DELETE", "/installation/token", self._revoke, self.check_token)
+        fake.add_route("POST", "/repos/{owner}/{repo}/check-runs", self._create_check_run, self.check_token)
+        fake.add_route("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}", self._update_check_run, self.check_token)
+        fake.add_route("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", self._list_check_runs, self.check_token)
 
     # -- authenticators ------------------------------------------------------------------------------------------
 
@@ -137,13 +150,17 @@ class GitHubAppRoutes:
         expires_at = iso(self.fake.clock() + TOKEN_LIFETIME)
         return FakeResponse(201, {"token": minted.token, "expires_at": expires_at, "permissions": minted.permissions})
 
-    def _create_status(self, request: FakeRequest) -> FakeResponse:
+    def _in_scope(self, request: FakeRequest, permission: str, access: tuple[str, ...]) -> bool:
         scope: Minted = request.credential
         owner, name = request.params["owner"], request.params["repo"]
         in_scope = scope.repositories == [ANY_REPOSITORY] or (
             scope.repositories == [name] and self.installations.get(f"{owner}/{name}") == scope.installation
         )
-        if scope.permissions.get("statuses") != "write" or not in_scope:
+        return in_scope and scope.permissions.get(permission) in access
+
+    def _create_status(self, request: FakeRequest) -> FakeResponse:
+        owner, name = request.params["owner"], request.params["repo"]
+        if not self._in_scope(request, "statuses", ("write",)):
             return error(403, "Resource not accessible by integration")
         body = request.body
         if not isinstance(body, dict) or set(body) - {"target_url"} != STATUS_FIELDS or body["state"] not in STATUS_STATES:
@@ -156,3 +173,106 @@ class GitHubAppRoutes:
     def _revoke(self, request: FakeRequest) -> FakeResponse:
         self.revoked.add(request.credential.token)
         return FakeResponse(204)
+
+    # -- check runs ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_run_problem(body: Any, creating: bool) -> str | None:
+        """What GitHub would answer 422 for, or None."""
+        if not isinstance(body, dict):
+            return "Invalid request: a JSON object is required"
+        allowed = {"name", "head_sha", "details_url", "external_id", "status", "started_at", "conclusion",
+                   "completed_at", "output", "actions"}
+        if unknown := set(body) - allowed:
+            return f"Invalid request: unknown fields {sorted(unknown)}"
+        if creating and not (isinstance(body.get("name"), str) and body["name"]):
+            return "Invalid request: name is required"
+        if creating and not (isinstance(body.get("head_sha"), str) and len(body["head_sha"]) == 40):
+            return "Invalid request: head_sha is required"
+        status = body.get("status", "queued" if creating else None)
+        if status is not None and status not in CHECK_STATUSES:
+            return f"Invalid request: status {status!r}"
+        if "conclusion" in body and body["conclusion"] not in CONCLUSIONS:
+            return f"Invalid request: conclusion {body['conclusion']!r}"
+        if status == "completed" and "conclusion" not in body:
+            return "Invalid request: conclusion is required when status is completed"
+        if "conclusion" in body and status not in (None, "completed"):
+            return "Invalid request: a conclusion completes the check run"
+        output = body.get("output")
+        if output is not None:
+            if not isinstance(output, dict) or not output.get("title") or not output.get("summary"):
+                return "Invalid request: output needs title and summary"
+            for key in ("summary", "text"):
+                if len(output.get(key) or "") > MAX_OUTPUT:
+                    return f"Invalid request: output.{key} is longer than {MAX_OUTPUT} characters"
+            annotations = output.get("annotations") or []
+            if len(annotations) > MAX_ANNOTATIONS_PER_REQUEST:
+                return f"Invalid request: at most {MAX_ANNOTATIONS_PER_REQUEST} annotations per request"
+            for annotation in annotations:
+                required = {"path", "start_line", "end_line", "annotation_level", "message"}
+                if not isinstance(annotation, dict) or not required <= set(annotation):
+                    return "Invalid request: an annotation needs path, start_line, end_line, annotation_level, message"
+                if annotation["annotation_level"] not in ANNOTATION_LEVELS:
+                    return f"Invalid request: annotation_level {annotation['annotation_level']!r}"
+                if annotation["end_line"] < annotation["start_line"]:
+                    return "Invalid request: end_line before start_line"
+                if "start_column" in annotation and annotation["start_line"] != annotation["end_line"]:
+                    return "Invalid request: columns only on a single line"
+        return None
+
+    def _store(self, check_run: dict[str, Any], body: dict[str, Any]) -> None:
+        output = body.get("output")
+        check_run.update({key: value for key, value in body.items() if key != "output"})
+        if output is not None:
+            check_run["output"] = {key: value for key, value in output.items() if key != "annotations"}
+            if output.get("annotations"):  # each request's annotations are added to the check run's
+                check_run["annotations"] += list(output["annotations"])
+                check_run["annotation_requests"].append(len(output["annotations"]))
+
+    def _create_check_run(self, request: FakeRequest) -> FakeResponse:
+        if not self._in_scope(request, "checks", ("write",)):
+            return error(403, "Resource not accessible by integration")
+        if problem := self._check_run_problem(request.body, creating=True):
+            return error(422, problem)
+        check_run: dict[str, Any] = {
+            "repository": f"{request.params['owner']}/{request.params['repo']}",
+            "id": 5_000_000 + len(self.check_runs),
+            "app": {"id": int(self.app_id)},
+            "status": "queued",
+            "annotations": [],
+            "annotation_requests": [],
+        }
+        self._store(check_run, request.body)
+        self.check_runs.append(check_run)
+        return FakeResponse(201, self._public(check_run))
+
+    def _update_check_run(self, request: FakeRequest) -> FakeResponse:
+        if not self._in_scope(request, "checks", ("write",)):
+            return error(403, "Resource not accessible by integration")
+        repository = f"{request.params['owner']}/{request.params['repo']}"
+        found = [
+            run for run in self.check_runs
+            if str(run["id"]) == request.params["check_run_id"] and run["repository"] == repository
+        ]
+        if not found:
+            return error(404, "Not Found")
+        if problem := self._check_run_problem(request.body, creating=False):
+            return error(422, problem)
+        self._store(found[0], request.body)
+        return FakeResponse(200, self._public(found[0]))
+
+    def _list_check_runs(self, request: FakeRequest) -> FakeResponse:
+        if not self._in_scope(request, "checks", ("read", "write")):
+            return error(403, "Resource not accessible by integration")
+        repository = f"{request.params['owner']}/{request.params['repo']}"
+        runs = [
+            self._public(run) for run in self.check_runs
+            if run["repository"] == repository and run.get("head_sha") == request.params["ref"]
+            and run.get("name") == request.query.get("check_name", run.get("name"))
+        ]
+        page = self.fake.paginate_pages(request, list(reversed(runs)))
+        return FakeResponse(200, {"total_count": len(runs), "check_runs": page.body}, page.headers)
+
+    @staticmethod
+    def _public(check_run: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in check_run.items() if key not in ("annotations", "annotation_requests")}

@@ -1,0 +1,187 @@
+"""`check-run`: the run's check run on GitHub (a GitHub App with check runs on).
+
+Started (the run is Pending/Running): one POST creates it `in_progress`, named by the pipeline's context, external_id
+the Workflow's name, details_url the run in Argo's UI when one is published. Ended: the Workflow and its pods' logs
+are read with the pod's own ServiceAccount (get workflows, get pods/log), the output is built (podkit/report.py), the
+check run of this Workflow is found by name and external_id and completed with one PATCH carrying the first 50
+annotations; more annotations follow 50 per PATCH, up to the cap. If the start never created it, the end creates it
+completed. One installation token per pod (checks: write on this repository only), revoked at the end.
+Always exits 0: a report never changes the run's result; why one could not be made is printed to the log.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from github.client import GitHubClient, GitHubError
+from podkit.app_key import KeyProblem
+from podkit.credentials import CredentialsProblem, PodSettings, explain, repository_token
+from podkit.failures import FailuresProblem, parse_failures
+from podkit.findings import StepCommands, parse_commands
+from podkit.kubernetes import KubernetesApi, KubernetesProblem, pod_name
+from podkit.report import CheckOutput, Step, build_output, steps_of
+from podkit.workflow import Run, run_from_environment
+
+DEFAULT_LOG_LINES = 50
+DEFAULT_MAX_ANNOTATIONS = 150  # three requests of 50: a bound on the content writes one run makes
+MAX_LOG_BYTES = 1_048_576  # read of each step's log, for its findings
+MAX_PODS_READ = 30
+POD_NAME_FORMAT = "workflows.argoproj.io/pod-name-format"
+
+
+def iso(now: float) -> str:
+    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _integer(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = environ.get(name, "")
+    return int(value) if value.isdigit() else default
+
+
+def started_body(run: Run, now: float) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": run.context,
+        "head_sha": run.commit,
+        "external_id": run.name,
+        "status": "in_progress",
+        "started_at": iso(now),
+        "output": {"title": "running", "summary": f"Argo Workflow `{run.name}` is running."},
+    }
+    if run.details_url:
+        body["details_url"] = run.details_url
+    return body
+
+
+def read_run(run: Run, environ: Mapping[str, str], log_lines: int) -> tuple[list[Step], StepCommands, dict[str, str], Mapping[str, Any] | None, list[str]]:
+    """The steps, what their logs handed over, the failed steps' log tails, the Workflow, and notes on what could
+    not be read (the report goes on without it)."""
+    notes: list[str] = []
+    try:
+        failures = parse_failures(environ.get("WORKFLOW_FAILURES", ""))
+    except (FailuresProblem, ValueError) as error:
+        failures, _ = [], notes.append(f"Argo's list of failed steps could not be read: {error}")
+    workflow: Mapping[str, Any] | None = None
+    api: KubernetesApi | None = None
+    try:
+        api = KubernetesApi.in_cluster(environ)
+        workflow = api.workflow(run.namespace, run.name)
+    except KubernetesProblem as error:
+        notes.append(f"The run's steps and logs could not be read: {error}")
+    pods: dict[str, str] = {}
+    if workflow is not None:
+        version = "v1" if ((workflow.get("metadata") or {}).get("annotations") or {}).get(POD_NAME_FORMAT) == "v1" else "v2"
+        for node_id, node in ((workflow.get("status") or {}).get("nodes") or {}).items():
+            if isinstance(node, dict) and node.get("type") == "Pod":
+                template = node.get("templateName") or (node.get("templateRef") or {}).get("template") or ""
+                pods[node_id] = pod_name(run.name, str(node.get("name") or ""), str(template), node_id, version)
+    steps = steps_of(workflow, failures, pods)
+    commands = StepCommands(findings=[])
+    tails: dict[str, str] = {}
+    if api is not None:
+        for step in [step for step in steps if step.pod][:MAX_PODS_READ]:
+            try:
+                log = api.log(run.namespace, step.pod, MAX_LOG_BYTES)
+                if step.phase in ("Failed", "Error"):
+                    tails[step.name] = (
+                        log if len(log.encode()) < MAX_LOG_BYTES else api.log(run.namespace, step.pod, MAX_LOG_BYTES, log_lines)
+                    )
+            except KubernetesProblem as error:
+                notes.append(f"The log of step {step.name} could not be read: {error}")
+                continue
+            found = parse_commands(log.splitlines())
+            commands.findings += found.findings
+            commands.without_file += found.without_file
+            commands.title = found.title or commands.title
+            commands.decision = found.decision or commands.decision
+    return steps, commands, tails, workflow, notes
+
+
+def find_check_run(client: GitHubClient, run: Run) -> int | None:
+    """This Workflow's check run on the commit (by name and external_id), made by this App's token."""
+    for check_run in client.paginate(
+        f"repos/{run.repository}/commits/{run.commit}/check-runs",
+        {"check_name": run.context, "filter": "all"},
+        items_key="check_runs",
+    ):
+        if isinstance(check_run, dict) and check_run.get("external_id") == run.name:
+            return int(check_run["id"])
+    return None
+
+
+def complete(client: GitHubClient, run: Run, output: CheckOutput, now: float) -> None:
+    batches = output.batches() or [[]]
+    body_output: dict[str, Any] = {"title": output.title, "summary": output.summary}
+    if output.text:
+        body_output["text"] = output.text
+    body: dict[str, Any] = {
+        "status": "completed",
+        "conclusion": output.conclusion,
+        "completed_at": iso(now),
+        "output": {**body_output, **({"annotations": batches[0]} if batches[0] else {})},
+    }
+    check_run = find_check_run(client, run)
+    if check_run is None:
+        extra = {"name": run.context, "head_sha": run.commit, "external_id": run.name}
+        if run.details_url:
+            extra["details_url"] = run.details_url
+        check_run = int(client.post(f"repos/{run.repository}/check-runs", {**extra, **body}).body["id"])
+    else:
+        client.patch(f"repos/{run.repository}/check-runs/{check_run}", body)
+    for batch in batches[1:]:  # GitHub appends each request's annotations to the check run's
+        client.patch(f"repos/{run.repository}/check-runs/{check_run}", {"output": {**body_output, "annotations": batch}})
+
+
+def report_check_run(environ: Mapping[str, str], now: float) -> int:
+    try:
+        run = run_from_environment(environ)
+    except ValueError as error:
+        print(f"no check run reported: {error}")
+        return 0
+    starting = run.phase in ("Pending", "Running")
+    if not starting and run.phase not in ("Succeeded", "Failed", "Error"):
+        print(f"no check run reported: workflow status {run.phase!r} is not one of Pending, Running, Succeeded, Failed, Error")
+        return 0
+    output = None
+    if not starting:
+        log_lines = _integer(environ, "CHECK_RUN_LOG_LINES", DEFAULT_LOG_LINES)
+        steps, commands, tails, workflow, notes = read_run(run, environ, log_lines)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        output = build_output(
+            run_name=run.name,
+            phase=run.phase,
+            workflow=workflow,
+            steps=steps,
+            commands=commands,
+            logs=tails if log_lines else {},
+            log_lines=log_lines,
+            max_annotations=_integer(environ, "CHECK_RUN_MAX_ANNOTATIONS", DEFAULT_MAX_ANNOTATIONS),
+            notes=notes,
+            details_url=run.details_url,
+        )
+    settings = PodSettings.from_environment(environ)
+    where = f"{run.repository}@{run.commit}"
+    state = "in_progress" if output is None else output.conclusion
+    try:
+        token = repository_token(settings, run.repository, {"checks": "write"}, now)
+        try:
+            if output is None:
+                token.client.post(f"repos/{run.repository}/check-runs", started_body(run, now))
+            else:
+                complete(token.client, run, output, now)
+        finally:
+            token.revoke()
+    except (GitHubError, CredentialsProblem, KeyProblem, OSError, KeyError, ValueError, TypeError) as error:
+        print(f"could not report check run {run.context}={state} on {where}: {explain(error)}")
+        return 0
+    usage = token.client.usage
+    title = f" ({output.title})" if output is not None else ""
+    left_out = f"; {output.left_out} findings left out" if output is not None and output.left_out else ""
+    print(
+        f"reported check run {run.context}={state} on {where}{title}: {usage.requests} requests to GitHub, "
+        f"{usage.writes} writes{left_out}"
+    )
+    return 0

@@ -1,0 +1,110 @@
+"""Reads the report's own run from the Kubernetes API with the pod's own ServiceAccount token: the Workflow (its
+steps, phases, times) and the `main` container log of its pods. The report's identity may only `get` workflows and
+`pods/log` in the workflow namespace (components/github_app.py); nothing here writes."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+MAX_POD_NAME_PREFIX = 253 - 10 - 1  # Argo: maxK8sResourceNameLength - k8sNamingHashLength, minus the dash
+
+
+class KubernetesProblem(RuntimeError):
+    """The API could not be asked or answered with an error; the message never carries the token."""
+
+
+def _fnv32a(data: bytes) -> int:
+    value = 0x811C9DC5
+    for byte in data:
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def pod_name(workflow: str, node_name: str, template: str, node_id: str, version: str = "v2") -> str:
+    """Argo's pod name for a node (workflow/util/pod_name.go, GeneratePodName, v4.0.6)."""
+    if version == "v1":
+        return node_id
+    if workflow == node_name:
+        return workflow
+    prefix = f"{workflow}-{template}" if template else workflow
+    return f"{prefix[:MAX_POD_NAME_PREFIX]}-{_fnv32a(node_name.encode())}"
+
+
+@dataclass(frozen=True)
+class KubernetesApi:
+    base_url: str
+    token: str
+    context: ssl.SSLContext | None
+    timeout: float = 10.0
+
+    @classmethod
+    def in_cluster(cls, environ: Mapping[str, str]) -> KubernetesApi:
+        """The API server the pod's environment names, with the pod's token and CA; KUBERNETES_API_URL overrides
+        the address (plain http only to a loopback address: the tests' fake)."""
+        directory = Path(environ.get("KUBERNETES_SERVICE_ACCOUNT_DIR") or SERVICE_ACCOUNT_DIR)
+        try:
+            token = (directory / "token").read_text(encoding="utf-8").strip()
+        except OSError:
+            raise KubernetesProblem(f"no ServiceAccount token in {directory}") from None
+        url = environ.get("KUBERNETES_API_URL", "")
+        if not url:
+            host, port = environ.get("KUBERNETES_SERVICE_HOST", ""), environ.get("KUBERNETES_SERVICE_PORT", "443")
+            if not host:
+                raise KubernetesProblem("KUBERNETES_SERVICE_HOST is not set: not running in a pod")
+            url = f"https://[{host}]:{port}/" if ":" in host else f"https://{host}:{port}/"
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.scheme == "http" and parsed.hostname not in LOOPBACK:
+            raise KubernetesProblem(f"{url} is plain http: the token would cross the network unencrypted")
+        context = None
+        if parsed.scheme == "https":
+            ca = directory / "ca.crt"
+            context = ssl.create_default_context(cafile=str(ca) if ca.is_file() else None)
+        return cls(url if url.endswith("/") else url + "/", token, context)
+
+    def _get(self, path: str, query: Mapping[str, Any] | None = None) -> bytes:
+        url = urllib.parse.urljoin(self.base_url, path.lstrip("/"))
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self.token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout, context=self.context) as answer:
+                return answer.read()
+        except urllib.error.HTTPError as error:
+            with error:
+                detail = _status_message(error.read())
+            raise KubernetesProblem(f"GET {path}: HTTP {error.code}{f': {detail}' if detail else ''}") from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
+            raise KubernetesProblem(f"GET {path}: {getattr(error, 'reason', error)}") from None
+
+    def workflow(self, namespace: str, name: str) -> dict[str, Any]:
+        body = json.loads(self._get(f"apis/argoproj.io/v1alpha1/namespaces/{namespace}/workflows/{name}"))
+        if not isinstance(body, dict):
+            raise KubernetesProblem(f"the Workflow {namespace}/{name} is not an object")
+        return body
+
+    def log(self, namespace: str, pod: str, limit_bytes: int, tail_lines: int | None = None) -> str:
+        """The `main` container's log: at most `limit_bytes` bytes, from the start, or of its last `tail_lines`."""
+        query: dict[str, Any] = {"container": "main", "limitBytes": limit_bytes}
+        if tail_lines is not None:
+            query["tailLines"] = tail_lines
+        return self._get(f"api/v1/namespaces/{namespace}/pods/{pod}/log", query).decode("utf-8", "replace")
+
+
+def _status_message(raw: bytes) -> str:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return ""
+    return str(body.get("message", ""))[:200] if isinstance(body, dict) else ""
+
+
