@@ -36,9 +36,16 @@ github_app = GitHubApp(
         api_url=credentials.api_url,
         app_id=access.app_id if access else None,
         credentials=access.secret_data if access else None,
+        check_runs=bool(access and access.reports_check_runs),
     ),
 )
-reporting = StatusReporting(settings.ui_url, credentials.api_url, access.app_id if access else None)
+reporting = StatusReporting(
+    settings.ui_url,
+    credentials.api_url,
+    access.app_id if access else None,
+    check_runs=bool(access and access.reports_check_runs),
+    log_lines=access.log_lines if access else 0,
+)
 pipelines = [
     EventPipeline(
         pipeline.name,

@@ -48,7 +48,7 @@ class PipelineResult:
     workflow: str | None = None  # the run's name; None when Argo picks a random one (delivery id not a GUID)
     parameters: dict[str, str | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    status: dict[str, str] | None = None  # the commit status the run would report: {"context", "commit"}
+    status: dict[str, str] | None = None  # what the run reports: {"context", "commit", "kind": check_run/status}
 
 
 @dataclass
@@ -95,8 +95,9 @@ def explain(trigger: Trigger, env: Environment) -> str | None:
     return failure_reason(first_event, evaluate(first_event.subject, env), trigger)
 
 
-def simulate_pipeline(pipeline: Pipeline, env: Environment) -> PipelineResult:
-    """One pipeline's answer to a delivery sent to its own webhook URL."""
+def simulate_pipeline(pipeline: Pipeline, env: Environment, check_runs: bool = False) -> PipelineResult:
+    """One pipeline's answer to a delivery sent to its own webhook URL; `check_runs`: its runs report check runs
+    (a GitHub App with `checkRuns` on), else commit statuses."""
     trigger = compile_trigger(pipeline)
     try:
         reason = explain(trigger, env)
@@ -129,7 +130,8 @@ def simulate_pipeline(pipeline: Pipeline, env: Environment) -> PipelineResult:
             result.reason = f"Argo would answer HTTP 500: parameter {name} fails: {error}"
     if result.fires and pipeline.status is not None:
         commit = argo_parameter_value(evaluate(well_known_expression("head_commit", pipeline.events), env))
-        result.status = {"context": pipeline.status.context, "commit": commit}
+        kind = "check_run" if check_runs else "status"
+        result.status = {"context": pipeline.status.context, "commit": commit, "kind": kind}
     return result
 
 
@@ -202,7 +204,8 @@ def simulate(
 ) -> Simulation:
     """Each pipeline's answer to the delivery, posted to the stack's one events URL as every webhook does."""
     delivered = delivery_environment(payload, event, delivery, EVENTS_DISCRIMINATOR, settings.workflow_namespace)
-    results = [simulate_pipeline(pipeline, delivered) for pipeline in settings.pipelines]
+    check_runs = settings.github_access is not None and settings.github_access.reports_check_runs
+    results = [simulate_pipeline(pipeline, delivered, check_runs) for pipeline in settings.pipelines]
     notes = [note for note in (esc_note(environments), organization_note(settings, payload)) if note]
     return Simulation(event=event, delivery=delivery, stack=stack, pipelines=results, notes=notes)
 
@@ -271,7 +274,12 @@ def render_text(simulation: Simulation) -> str:
             f"      {name} = {value if value is not None else '(unknown)'}" for name, value in result.parameters.items()
         )
         lines.extend(f"      note: {note}" for note in result.notes)
-        if result.status:
+        if result.status and result.status.get("kind") == "check_run":
+            lines.append(
+                f"      creates check run {result.status['context']} on {result.status['commit']} "
+                "(in_progress, then success, failure, cancelled, timed_out, skipped or neutral)"
+            )
+        elif result.status:
             lines.append(
                 f"      reports commit status {result.status['context']} on {result.status['commit']} "
                 "(pending, then success, failure or error)"

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from delivery import podkit_artifact
-from delivery.status_hooks import CREDENTIALS_SECRET
+from delivery.status_hooks import CREDENTIALS_SECRET, REPORT_SERVICE_ACCOUNT
 from settings.labels import MANAGED_BY
 
 
@@ -26,6 +26,16 @@ class GitHubAppArgs:
     api_url: str
     app_id: int | None
     credentials: Mapping[str, str] | None  # Secret data (private-key.pem or token); None: no credentials
+    check_runs: bool = False  # runs report check runs: their report needs its own identity to read its run
+
+
+# What the check-run report may read, and all it may: its run's Workflow (steps, phases, times) and its pods' logs.
+# RBAC cannot name a Workflow or pod not yet created, so the rules cover the namespace's; `get` only (no list or
+# watch: a name must be known), and only the program's report template runs as this identity.
+REPORT_RULES = [
+    {"apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": ["get"]},
+    {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+]
 
 
 class GitHubApp(pulumi.ComponentResource):
@@ -53,4 +63,22 @@ class GitHubApp(pulumi.ComponentResource):
                 # A fixed name and new data means replace: delete first, or the create collides with the old one.
                 opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
             )
+        self.report_identity: k8s.rbac.v1.RoleBinding | None = None
+        if args.check_runs:
+            self.report_identity = self._report_identity(name, args.namespace)
         self.register_outputs({"podkit": self.podkit.metadata["name"]})
+
+    def _report_identity(self, name: str, namespace: pulumi.Input[str]) -> k8s.rbac.v1.RoleBinding:
+        metadata = {"name": REPORT_SERVICE_ACCOUNT, "namespace": namespace, "labels": MANAGED_BY}
+        child = pulumi.ResourceOptions(parent=self)
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-report-service-account", metadata=metadata, automount_service_account_token=False, opts=child
+        )
+        role = k8s.rbac.v1.Role(f"{name}-report-role", metadata=metadata, rules=REPORT_RULES, opts=child)
+        return k8s.rbac.v1.RoleBinding(
+            f"{name}-report-role-binding",
+            metadata=metadata,
+            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role.metadata.name},
+            subjects=[{"kind": "ServiceAccount", "name": account.metadata.name, "namespace": namespace}],
+            opts=child,
+        )

@@ -1,11 +1,12 @@
-"""Commit status reporting added to a pipeline's deployed WorkflowTemplate (the user's file stays as written).
+"""The report (a check run, or a commit status) added to a pipeline's deployed WorkflowTemplate (the user's file
+stays as written).
 
-Two Argo lifecycle hooks run podkit's `status` command (`python3 /opt/podkit/podkit.pyz status`, the artifact from
-the ConfigMap `podkit`): one when the Workflow starts (`pending`), the exit hook when it ends (`success` / `failure` /
-`error` from `{{workflow.status}}`). Argo turns a
-passed Workflow red when its exit handler fails, so the report runs as a step with `continueOn` failed and error:
-even a pod that never starts cannot change the run's result. The script itself always exits 0 and says in its log
-why a report could not be made. Every value reaches the script through its environment.
+A lifecycle hook when the Workflow starts and the exit handler when it ends run `python3 /opt/podkit/podkit.pyz
+<command>` (the artifact from the ConfigMap `podkit`): `check-run` for a GitHub App with check runs (in_progress,
+then completed with Argo's conclusion and the reason), `status` otherwise (pending, then success / failure / error
+from `{{workflow.status}}`). Argo turns a passed Workflow red when its exit handler fails, so the report runs as a
+step with `continueOn` failed and error: even a pod that never starts cannot change the run's result. podkit itself
+always exits 0 and says in its log why a report could not be made. Every value reaches it through its environment.
 
 The repository and commit come from the Workflow's annotations (set by the pipeline's WorkflowEventBinding), read
 through `{{workflow.annotations.json}}`: that variable always exists, so a Workflow submitted by hand still validates
@@ -39,13 +40,26 @@ NON_ROOT = 65534  # nobody
 REPORT_DEADLINE_SECONDS = 300
 
 
+# The check-run report's identity: it may get Workflows and pods/log in the workflow namespace, nothing else
+# (components/github_app.py); only the program's report template runs as it (settings/containment.py refuses it).
+REPORT_SERVICE_ACCOUNT = "argo-github-webhooks-report"
+FAILURES_PARAMETER = "failures"
+
+
 @dataclass(frozen=True)
 class StatusReporting:
-    """What the hooks need to know about the stack: where Argo's UI and GitHub's API are, and which App."""
+    """What the hooks need to know about the stack: where Argo's UI and GitHub's API are, which App, and whether runs
+    report check runs (a GitHub App with `checkRuns` on) or commit statuses."""
 
     ui_url: str | None  # the UI's base URL the status links to; None: no link (the UI is not published)
     api_url: str
     app_id: int | None
+    check_runs: bool = False
+    log_lines: int = 50  # of each failed step's log, in its check run; 0: none
+
+    @property
+    def command(self) -> str:
+        return "check-run" if self.check_runs else "status"
 
 
 def commit_annotation(pipeline: Pipeline) -> dict[str, str]:
@@ -86,21 +100,33 @@ def _report_template(context: str, reporting: StatusReporting) -> dict[str, Any]
         {"name": "WORKFLOW_STATUS", "value": "{{workflow.status}}"},
         {"name": "WORKFLOW_ANNOTATIONS", "value": "{{workflow.annotations.json}}"},
     ]
+    identity = {  # the commit status needs no Kubernetes API: no token at all
+        "serviceAccountName": WORKFLOW_SERVICE_ACCOUNT,
+        "automountServiceAccountToken": False,
+    }
+    if reporting.check_runs:
+        env += [
+            {"name": "WORKFLOW_FAILURES", "value": f"{{{{inputs.parameters.{FAILURES_PARAMETER}}}}}"},
+            {"name": "CHECK_RUN_LOG_LINES", "value": str(reporting.log_lines)},
+        ]
+        # Its own token, to read its run's Workflow and logs; Argo's init and wait containers keep the workflow
+        # identity's (executor.serviceAccountName).
+        identity = {"serviceAccountName": REPORT_SERVICE_ACCOUNT, "automountServiceAccountToken": True}
     return {
         "name": REPORT_TEMPLATE,
+        "inputs": {"parameters": [{"name": FAILURES_PARAMETER}]},
         "activeDeadlineSeconds": REPORT_DEADLINE_SECONDS,
         "retryStrategy": {"limit": 2, "retryPolicy": "OnError"},  # a pod that could not run, not a failed report
         # The pod that holds the App's key says who it is and how it runs itself: nothing of the workflow spec's
         # (identity, token, executor, securityContext) reaches it. Templates may not patch pods or add containers
         # through templateDefaults (settings/containment.py), so nothing else of theirs does either.
-        "serviceAccountName": WORKFLOW_SERVICE_ACCOUNT,
-        "automountServiceAccountToken": False,
+        **identity,
         "executor": {"serviceAccountName": WORKFLOW_SERVICE_ACCOUNT},
         "securityContext": pod_security_context(),
         "volumes": [credentials_volume(), podkit_artifact.volume()],
         "container": {
             "image": PYTHON,
-            "command": podkit_artifact.command("status"),
+            "command": podkit_artifact.command(reporting.command),
             "env": env,
             "volumeMounts": [
                 {"name": "github-credentials", "mountPath": CREDENTIALS_MOUNT, "readOnly": True},
@@ -112,8 +138,13 @@ def _report_template(context: str, reporting: StatusReporting) -> dict[str, Any]
     }
 
 
-def _report_step() -> dict[str, Any]:
-    return {"name": "report", "template": REPORT_TEMPLATE, "continueOn": {"failed": True, "error": True}}
+def _report_step(failures: str) -> dict[str, Any]:
+    return {
+        "name": "report",
+        "template": REPORT_TEMPLATE,
+        "arguments": {"parameters": [{"name": FAILURES_PARAMETER, "value": failures}]},
+        "continueOn": {"failed": True, "error": True},
+    }
 
 
 def _users_exit_step(spec: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -136,15 +167,15 @@ def with_status_hooks(manifest: Mapping[str, Any], context: str, reporting: Stat
         raise ValueError(f"template names {', '.join(sorted(clash))} are reserved for the status hooks")
     users_exit = _users_exit_step(spec)
     templates = [_report_template(context, reporting)]
-    templates.append({"name": STATUS_STEPS, "steps": [[_report_step()]]})
+    templates.append({"name": STATUS_STEPS, "steps": [[_report_step("")]]})
+    # The exit handler is `onExit`, not `hooks.exit`: Argo v4.0.6 knows {{workflow.failures}} at validation only
+    # for an onExit (workflow/validate/validate.go), and validates every template, the report's included. The
+    # user's own handler runs beside the report and keeps its power to fail the run; the report does not.
+    exit_steps = [users_exit] if users_exit is not None else []
+    templates.append({"name": EXIT_STEPS, "steps": [[*exit_steps, _report_step("{{workflow.failures}}")]]})
     hooks = {key: value for key, value in (spec.get("hooks") or {}).items() if key != "exit"}
     hooks[START_HOOK] = {"expression": START_EXPRESSION, "template": STATUS_STEPS}
-    if users_exit is None:
-        hooks["exit"] = {"template": STATUS_STEPS}
-    else:  # both run, side by side; the user's handler keeps its power to fail the run, the report does not
-        templates.append({"name": EXIT_STEPS, "steps": [[users_exit, _report_step()]]})
-        hooks["exit"] = {"template": EXIT_STEPS}
-        spec.pop("onExit", None)
+    spec["onExit"] = EXIT_STEPS
     spec["hooks"] = hooks
     spec["templates"] = [*(spec.get("templates") or []), *templates]
     return document

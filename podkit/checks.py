@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from github.client import GitHubClient, GitHubError
 from podkit.app_key import KeyProblem
 from podkit.credentials import CredentialsProblem, PodSettings, explain, repository_token
-from podkit.failures import FailuresProblem, parse_failures
+from podkit.failures import Failure, parse_failures
 from podkit.findings import StepCommands, parse_commands
 from podkit.kubernetes import KubernetesApi, KubernetesProblem, pod_name
 from podkit.report import CheckOutput, Step, build_output, steps_of
@@ -55,14 +56,37 @@ def started_body(run: Run, now: float) -> dict[str, Any]:
     return body
 
 
-def read_run(run: Run, environ: Mapping[str, str], log_lines: int) -> tuple[list[Step], StepCommands, dict[str, str], Mapping[str, Any] | None, list[str]]:
-    """The steps, what their logs handed over, the failed steps' log tails, the Workflow, and notes on what could
-    not be read (the report goes on without it)."""
+@dataclass
+class RunRead:
+    """What the report found out about its run; `notes` say what could not be read (the report goes on without)."""
+
+    steps: list[Step]
+    commands: StepCommands
+    tails: dict[str, str]  # failed step -> its log (the report keeps the last lines)
+    workflow: Mapping[str, Any] | None
+    notes: list[str]
+
+
+def _pod_names(run: Run, workflow: Mapping[str, Any]) -> dict[str, str]:
+    """Node id -> pod name, for the pod nodes, as Argo names them (the Workflow's pod-name format, v2 by default)."""
+    annotations = (workflow.get("metadata") or {}).get("annotations") or {}
+    version = "v1" if annotations.get(POD_NAME_FORMAT) == "v1" else "v2"
+    pods = {}
+    for node_id, node in ((workflow.get("status") or {}).get("nodes") or {}).items():
+        if isinstance(node, dict) and node.get("type") == "Pod":
+            template = node.get("templateName") or (node.get("templateRef") or {}).get("template") or ""
+            pods[node_id] = pod_name(run.name, str(node.get("name") or ""), str(template), node_id, version)
+    return pods
+
+
+def read_run(run: Run, environ: Mapping[str, str], log_lines: int) -> RunRead:
+    """The steps, what their logs handed over, the failed steps' log tails, the Workflow."""
     notes: list[str] = []
+    failures: list[Failure] = []
     try:
         failures = parse_failures(environ.get("WORKFLOW_FAILURES", ""))
-    except (FailuresProblem, ValueError) as error:
-        failures, _ = [], notes.append(f"Argo's list of failed steps could not be read: {error}")
+    except ValueError as error:  # FailuresProblem, or JSON that is not
+        notes.append(f"Argo's list of failed steps could not be read: {error}")
     workflow: Mapping[str, Any] | None = None
     api: KubernetesApi | None = None
     try:
@@ -70,24 +94,16 @@ def read_run(run: Run, environ: Mapping[str, str], log_lines: int) -> tuple[list
         workflow = api.workflow(run.namespace, run.name)
     except KubernetesProblem as error:
         notes.append(f"The run's steps and logs could not be read: {error}")
-    pods: dict[str, str] = {}
-    if workflow is not None:
-        version = "v1" if ((workflow.get("metadata") or {}).get("annotations") or {}).get(POD_NAME_FORMAT) == "v1" else "v2"
-        for node_id, node in ((workflow.get("status") or {}).get("nodes") or {}).items():
-            if isinstance(node, dict) and node.get("type") == "Pod":
-                template = node.get("templateName") or (node.get("templateRef") or {}).get("template") or ""
-                pods[node_id] = pod_name(run.name, str(node.get("name") or ""), str(template), node_id, version)
-    steps = steps_of(workflow, failures, pods)
+    steps = steps_of(workflow, failures, _pod_names(run, workflow) if workflow is not None else {})
     commands = StepCommands(findings=[])
     tails: dict[str, str] = {}
     if api is not None:
         for step in [step for step in steps if step.pod][:MAX_PODS_READ]:
             try:
                 log = api.log(run.namespace, step.pod, MAX_LOG_BYTES)
-                if step.phase in ("Failed", "Error"):
-                    tails[step.name] = (
-                        log if len(log.encode()) < MAX_LOG_BYTES else api.log(run.namespace, step.pod, MAX_LOG_BYTES, log_lines)
-                    )
+                if step.phase in ("Failed", "Error"):  # a log cut at the limit: ask for its end
+                    whole = len(log.encode()) < MAX_LOG_BYTES
+                    tails[step.name] = log if whole else api.log(run.namespace, step.pod, MAX_LOG_BYTES, log_lines)
             except KubernetesProblem as error:
                 notes.append(f"The log of step {step.name} could not be read: {error}")
                 continue
@@ -96,7 +112,7 @@ def read_run(run: Run, environ: Mapping[str, str], log_lines: int) -> tuple[list
             commands.without_file += found.without_file
             commands.title = found.title or commands.title
             commands.decision = found.decision or commands.decision
-    return steps, commands, tails, workflow, notes
+    return RunRead(steps, commands, tails, workflow, notes)
 
 
 def find_check_run(client: GitHubClient, run: Run) -> int | None:
@@ -131,7 +147,8 @@ def complete(client: GitHubClient, run: Run, output: CheckOutput, now: float) ->
     else:
         client.patch(f"repos/{run.repository}/check-runs/{check_run}", body)
     for batch in batches[1:]:  # GitHub appends each request's annotations to the check run's
-        client.patch(f"repos/{run.repository}/check-runs/{check_run}", {"output": {**body_output, "annotations": batch}})
+        more = {"output": {**body_output, "annotations": batch}}
+        client.patch(f"repos/{run.repository}/check-runs/{check_run}", more)
 
 
 def report_check_run(environ: Mapping[str, str], now: float) -> int:
@@ -142,24 +159,25 @@ def report_check_run(environ: Mapping[str, str], now: float) -> int:
         return 0
     starting = run.phase in ("Pending", "Running")
     if not starting and run.phase not in ("Succeeded", "Failed", "Error"):
-        print(f"no check run reported: workflow status {run.phase!r} is not one of Pending, Running, Succeeded, Failed, Error")
+        phases = "Pending, Running, Succeeded, Failed, Error"
+        print(f"no check run reported: workflow status {run.phase!r} is not one of {phases}")
         return 0
     output = None
     if not starting:
         log_lines = _integer(environ, "CHECK_RUN_LOG_LINES", DEFAULT_LOG_LINES)
-        steps, commands, tails, workflow, notes = read_run(run, environ, log_lines)
-        for note in notes:
+        read = read_run(run, environ, log_lines)
+        for note in read.notes:
             print(f"note: {note}", file=sys.stderr)
         output = build_output(
             run_name=run.name,
             phase=run.phase,
-            workflow=workflow,
-            steps=steps,
-            commands=commands,
-            logs=tails if log_lines else {},
+            workflow=read.workflow,
+            steps=read.steps,
+            commands=read.commands,
+            logs=read.tails if log_lines else {},
             log_lines=log_lines,
             max_annotations=_integer(environ, "CHECK_RUN_MAX_ANNOTATIONS", DEFAULT_MAX_ANNOTATIONS),
-            notes=notes,
+            notes=read.notes,
             details_url=run.details_url,
         )
     settings = PodSettings.from_environment(environ)

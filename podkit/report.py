@@ -28,7 +28,16 @@ WORDS = {
     "skipped": "was skipped",
     "neutral": "ended neutral",
 }
-ICONS = {"Succeeded": "✅", "Failed": "❌", "Error": "❌", "Skipped": "⏭️", "Omitted": "⏭️", "Running": "⏳", "Pending": "⏳"}
+ICONS = {
+    "Succeeded": "✅",
+    "Failed": "❌",
+    "Error": "❌",
+    "Skipped": "⏭️",
+    "Omitted": "⏭️",
+    "Running": "⏳",
+    "Pending": "⏳",
+}
+UNKNOWN = "n/a"  # a duration Argo did not record
 
 
 @dataclass(frozen=True)
@@ -85,8 +94,8 @@ def _time(value: Any) -> datetime | None:
 
 def duration_text(seconds: float | None) -> str:
     if seconds is None:
-        return "–"
-    whole = int(round(seconds))
+        return UNKNOWN
+    whole = round(seconds)
     if whole < 60:
         return f"{whole} s"
     minutes, rest = divmod(whole, 60)
@@ -96,7 +105,9 @@ def duration_text(seconds: float | None) -> str:
     return f"{hours}h {minutes:02d}m"
 
 
-def steps_of(workflow: Mapping[str, Any] | None, failures: Sequence[Failure], pod_names: Mapping[str, str]) -> list[Step]:
+def steps_of(
+    workflow: Mapping[str, Any] | None, failures: Sequence[Failure], pod_names: Mapping[str, str]
+) -> list[Step]:
     """The run's steps (pod nodes, the report's own left out) in the order they started; from the failures alone
     when the Workflow could not be read. `pod_names`: node id -> pod name."""
     messages = {failure.display_name: failure.message for failure in failures}
@@ -174,7 +185,8 @@ def title_of(conclusion: str, steps: Sequence[Step], commands: StepCommands, run
         pod_failed = next((step for step in failed if step.pod), failed[0] if failed else None)
         if pod_failed is None:
             return "the run failed"
-        return _one_line(f"step {pod_failed.name} failed" + (f": {_short(pod_failed.message)}" if pod_failed.message else ""))
+        reason = f": {_short(pod_failed.message)}" if pod_failed.message else ""
+        return _one_line(f"step {pod_failed.name} failed{reason}")
     return f"succeeded in {duration_text(run_seconds)}" if run_seconds is not None else "succeeded"
 
 
@@ -232,7 +244,8 @@ def build_output(
         lines.append("")
         lines.append(f"{_count(len(findings), 'finding')} from the steps, shown as annotations on the files.")
         if left_out:
-            lines.append(f"{left_out} more {'was' if left_out == 1 else 'were'} left out (at most {max_annotations} per run).")
+            verb = "was" if left_out == 1 else "were"
+            lines.append(f"{left_out} more {verb} left out (at most {max_annotations} per run).")
     if commands.without_file:
         lines.append(f"{_count(commands.without_file, 'finding')} without a file (see the step's log).")
     for note in notes:

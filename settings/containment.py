@@ -23,7 +23,7 @@ from settings.templates import WorkflowTemplateFile
 WORKFLOW_SERVICE_ACCOUNT = "argo-workflow"  # the chart's workflow ServiceAccount (settings/chart.py)
 # Identities of the stack that a workflow must never run as: the webhook identities (their token submits any
 # pipeline with any arguments), Argo Server's and the controller's. Prefixes, so new identities are covered too.
-RESERVED_ACCOUNT_PREFIXES = ("github-webhook", "argo-workflows")
+RESERVED_ACCOUNT_PREFIXES = ("github-webhook", "argo-workflows", "argo-github-webhooks")  # last: the report's
 # The stack's own Secrets in the workflow namespace: the App's key or token (github-app), the webhook clients'
 # secrets and every ServiceAccount token (a token Secret gives its holder that identity's rights).
 RESERVED_SECRET_PREFIXES = ("github-app", "github-webhook", "argo-workflow")

@@ -21,7 +21,10 @@ AddProblem = Callable[[str, str], None]
 COMMIT_EVENTS = ("push", *PULL_REQUEST_EVENTS)
 MAX_CONTEXT_LENGTH = 255
 RESERVED_TEMPLATE_PREFIX = "argo-github-webhooks-"  # the status hooks' own templates (delivery/status_hooks.py)
-_APP_KEYS = ("appId", "privateKey")
+_APP_KEYS = ("appId", "privateKey", "checkRuns")
+_CHECK_RUN_KEYS = ("logLines",)
+DEFAULT_LOG_LINES = 50
+MAX_LOG_LINES = 1000
 _STATUS_KEYS = ("context",)
 _SET_APP_KEY = "pulumi config set --secret --path githubApp.privateKey < app.pem"
 _SET_TOKEN = "pulumi config set --secret githubToken <fine-grained token>"
@@ -42,6 +45,13 @@ class GitHubAccess:
     app_id: int | None = None
     private_key: str | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)
+    check_runs: bool = True  # an App's runs report check runs unless `checkRuns: false` (see `reports_check_runs`)
+    log_lines: int = DEFAULT_LOG_LINES  # of each failed step's log in its check run (`checkRuns.logLines`)
+
+    @property
+    def reports_check_runs(self) -> bool:
+        """Only GitHub Apps may write check runs: with a token, runs report commit statuses."""
+        return self.is_app and self.check_runs
 
     @property
     def is_app(self) -> bool:
@@ -107,7 +117,31 @@ def _parse_app(value: Any, secret: bool, key: str, add: AddProblem) -> GitHubAcc
         except KeyProblem as error:
             add(f"{key}.privateKey", f"{error}; download a new key from the App's settings page (a .pem file)")
             private_key = None
-    return GitHubAccess(app_id=app_id if isinstance(app_id, int) else 0, private_key=private_key)
+    check_runs, log_lines = _parse_check_runs(value.get("checkRuns", True), f"{key}.checkRuns", add)
+    return GitHubAccess(
+        app_id=app_id if isinstance(app_id, int) else 0,
+        private_key=private_key,
+        check_runs=check_runs,
+        log_lines=log_lines,
+    )
+
+
+def _parse_check_runs(value: Any, key: str, add: AddProblem) -> tuple[bool, int]:
+    """`checkRuns`: true (default), false (commit statuses instead), or {logLines: N} (0: no log lines)."""
+    if isinstance(value, bool):
+        return value, DEFAULT_LOG_LINES
+    if not isinstance(value, dict):
+        add(key, f"{value!r} must be true, false or {{logLines: <0-{MAX_LOG_LINES}>}}")
+        return False, DEFAULT_LOG_LINES
+    for unknown in sorted(set(value) - set(_CHECK_RUN_KEYS)):
+        add(f"{key}.{unknown}", f"unknown key (allowed: {', '.join(_CHECK_RUN_KEYS)})")
+    lines = value.get("logLines", DEFAULT_LOG_LINES)
+    if isinstance(lines, str) and lines.isdigit():
+        lines = int(lines)
+    if not isinstance(lines, int) or isinstance(lines, bool) or not 0 <= lines <= MAX_LOG_LINES:
+        add(f"{key}.logLines", f"{lines!r} must be a number of lines from 0 (none) to {MAX_LOG_LINES}")
+        return True, DEFAULT_LOG_LINES
+    return True, lines
 
 
 def _parse_token(value: Any, secret: bool, key: str, add: AddProblem) -> GitHubAccess | None:

@@ -13,6 +13,7 @@ from hera.workflows.models import WorkflowTemplate
 from delivery.podkit_artifact import artifact
 from delivery.status_hooks import (
     COMMIT_ANNOTATION,
+    EXIT_STEPS,
     REPORT_TEMPLATE,
     START_EXPRESSION,
     START_HOOK,
@@ -77,10 +78,8 @@ def _template(run: StackRun, name: str) -> dict[str, Any]:
 
 def test_hooks_only_on_reporting_pipelines(with_app: StackRun) -> None:
     scan = _template(with_app, "scan")
-    assert scan["spec"]["hooks"] == {
-        START_HOOK: {"expression": START_EXPRESSION, "template": STATUS_STEPS},
-        "exit": {"template": STATUS_STEPS},
-    }
+    assert scan["spec"]["hooks"] == {START_HOOK: {"expression": START_EXPRESSION, "template": STATUS_STEPS}}
+    assert scan["spec"]["onExit"] == EXIT_STEPS
     for name in ("quiet", "audit"):
         spec = _template(with_app, name)["spec"]
         file_spec = yaml.safe_load((PROJECT_ROOT / "workflows" / "hello-world.yaml").read_text())["spec"]
@@ -92,14 +91,22 @@ def test_hooks_only_on_reporting_pipelines(with_app: StackRun) -> None:
 
 def test_the_report_template_takes_every_value_from_its_environment(with_app: StackRun) -> None:
     templates = {template["name"]: template for template in _template(with_app, "scan")["spec"]["templates"]}
-    assert templates[STATUS_STEPS] == {
-        "name": STATUS_STEPS,
-        "steps": [[{"name": "report", "template": REPORT_TEMPLATE, "continueOn": {"failed": True, "error": True}}]],
-    }
+
+    def report_step(failures: str) -> dict[str, Any]:
+        return {
+            "name": "report",
+            "template": REPORT_TEMPLATE,
+            "arguments": {"parameters": [{"name": "failures", "value": failures}]},
+            "continueOn": {"failed": True, "error": True},
+        }
+
+    assert templates[STATUS_STEPS] == {"name": STATUS_STEPS, "steps": [[report_step("")]]}
+    assert templates[EXIT_STEPS] == {"name": EXIT_STEPS, "steps": [[report_step("{{workflow.failures}}")]]}
     report = templates[REPORT_TEMPLATE]
+    assert report["inputs"] == {"parameters": [{"name": "failures"}]}
     script = report["container"]
     assert script["image"] == PYTHON
-    assert script["command"] == ["python3", "/opt/podkit/podkit.pyz", "status"]  # nothing is substituted into code
+    assert script["command"] == ["python3", "/opt/podkit/podkit.pyz", "check-run"]  # nothing is substituted into code
     assert {variable["name"]: variable["value"] for variable in script["env"]} == {
         "GITHUB_API_URL": "https://api.github.com/",
         "GITHUB_APP_ID": str(APP_ID),
@@ -110,7 +117,15 @@ def test_the_report_template_takes_every_value_from_its_environment(with_app: St
         "WORKFLOW_NAMESPACE": "{{workflow.namespace}}",
         "WORKFLOW_STATUS": "{{workflow.status}}",
         "WORKFLOW_ANNOTATIONS": "{{workflow.annotations.json}}",
+        "WORKFLOW_FAILURES": "{{inputs.parameters.failures}}",
+        "CHECK_RUN_LOG_LINES": "50",
     }
+    # its own identity, whose token reads its run's Workflow and logs; Argo's own containers keep the workflow's
+    assert (report["serviceAccountName"], report["automountServiceAccountToken"], report["executor"]) == (
+        "argo-github-webhooks-report",
+        True,
+        {"serviceAccountName": "argo-workflow"},
+    )
     assert report["volumes"] == [
         {"name": "github-credentials", "secret": {"secretName": "github-app", "defaultMode": 0o440}},
         {
@@ -137,6 +152,75 @@ def test_the_report_template_takes_every_value_from_its_environment(with_app: St
     ]
     assert mounts == [REPORT_TEMPLATE]
 
+
+
+def test_the_report_identity_may_get_workflows_and_pod_logs_and_nothing_else(with_app: StackRun) -> None:
+    metadata = {"name": "argo-github-webhooks-report", "namespace": "workflows", "labels": MANAGED_BY}
+    assert with_app.named("workflow-github-report-service-account").inputs == {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": metadata,
+        "automountServiceAccountToken": False,  # only the report template asks for its token
+    }
+    assert with_app.named("workflow-github-report-role").inputs == {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": metadata,
+        "rules": [
+            {"apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": ["get"]},
+            {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+        ],
+    }
+    binding = with_app.named("workflow-github-report-role-binding").inputs
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "argo-github-webhooks-report"}
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "argo-github-webhooks-report", "namespace": "workflows"}
+    ]
+    users = [
+        template["name"]
+        for resource in with_app.resources
+        if resource.type == "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate"
+        for template in reveal(resource.inputs)["spec"]["templates"]
+        if template.get("serviceAccountName") == "argo-github-webhooks-report"
+    ]
+    assert users == [REPORT_TEMPLATE]  # no other template runs as it
+
+
+def test_check_runs_off_reports_commit_statuses_without_a_kubernetes_token() -> None:
+    config = stack_config(
+        githubApp={"appId": APP_ID, "privateKey": app_key_pem(), "checkRuns": False}, pipelines=PIPELINES
+    )
+    run = run_stack(config, secret_keys=(GITHUB_APP_KEY,))
+    (report,) = [t for t in _template(run, "scan")["spec"]["templates"] if t["name"] == REPORT_TEMPLATE]
+    assert report["container"]["command"] == ["python3", "/opt/podkit/podkit.pyz", "status"]
+    assert (report["serviceAccountName"], report["automountServiceAccountToken"]) == ("argo-workflow", False)
+    env = {variable["name"] for variable in report["container"]["env"]}
+    assert not env & {"WORKFLOW_FAILURES", "CHECK_RUN_LOG_LINES"}
+    assert not [resource.name for resource in run.resources if "report" in resource.name and "workflow-github" in resource.name]
+
+
+def test_check_run_log_lines_reach_the_report() -> None:
+    config = stack_config(
+        githubApp={"appId": APP_ID, "privateKey": app_key_pem(), "checkRuns": {"logLines": 0}}, pipelines=PIPELINES
+    )
+    run = run_stack(config, secret_keys=(GITHUB_APP_KEY,))
+    (report,) = [t for t in _template(run, "scan")["spec"]["templates"] if t["name"] == REPORT_TEMPLATE]
+    assert {"name": "CHECK_RUN_LOG_LINES", "value": "0"} in report["container"]["env"]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("yes", "githubApp.checkRuns: 'yes' must be true, false or {logLines: <0-1000>}"),
+        ({"logLines": 5000}, "githubApp.checkRuns.logLines: 5000 must be a number of lines from 0 (none) to 1000"),
+        ({"lines": 5}, "githubApp.checkRuns.lines: unknown key (allowed: logLines)"),
+    ],
+)
+def test_bad_check_runs_settings_are_refused(value: Any, problem: str) -> None:
+    config = stack_config(githubApp={"appId": APP_ID, "privateKey": app_key_pem(), "checkRuns": value}, pipelines=PIPELINES)
+    with pytest.raises(ConfigError) as raised:
+        run_stack(config, secret_keys=(GITHUB_APP_KEY,))
+    assert any(line.endswith(problem) for line in raised.value.problems), raised.value.problems
 
 
 def test_the_status_links_to_the_published_ui() -> None:

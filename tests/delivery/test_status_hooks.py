@@ -37,7 +37,16 @@ def template(**spec: Any) -> dict[str, Any]:
     }
 
 
-def test_without_an_exit_handler_the_report_is_the_exit_hook() -> None:
+REPORT_AT_EXIT = {
+    "name": "report",
+    "template": REPORT_TEMPLATE,
+    "arguments": {"parameters": [{"name": "failures", "value": "{{workflow.failures}}"}]},
+    "continueOn": {"failed": True, "error": True},
+}
+
+
+def test_without_an_exit_handler_the_report_is_the_exit_handler() -> None:
+    """onExit, not hooks.exit: Argo v4.0.6's validation knows {{workflow.failures}} only for an onExit handler."""
     original = template(hooks={"mine": {"expression": "true", "template": "notify"}})
     snapshot = copy.deepcopy(original)
     deployed = with_status_hooks(original, "argo/t", REPORTING)
@@ -45,22 +54,25 @@ def test_without_an_exit_handler_the_report_is_the_exit_hook() -> None:
     assert deployed["spec"]["hooks"] == {
         "mine": {"expression": "true", "template": "notify"},
         START_HOOK: {"expression": 'workflow.status == "Pending" || workflow.status == "Running"', "template": STATUS_STEPS},
-        "exit": {"template": STATUS_STEPS},
     }
-    assert [t["name"] for t in deployed["spec"]["templates"]] == ["main", "notify", REPORT_TEMPLATE, STATUS_STEPS]
+    assert deployed["spec"]["onExit"] == EXIT_STEPS
+    names = [t["name"] for t in deployed["spec"]["templates"]]
+    assert names == ["main", "notify", REPORT_TEMPLATE, STATUS_STEPS, EXIT_STEPS]
+    exit_steps = next(t for t in deployed["spec"]["templates"] if t["name"] == EXIT_STEPS)
+    assert exit_steps["steps"] == [[REPORT_AT_EXIT]]
     assert schema_problems(WorkflowTemplate, deployed) == []
 
 
 def test_the_users_on_exit_runs_beside_the_report() -> None:
     deployed = with_status_hooks(template(onExit="notify"), "argo/t", REPORTING)
     spec = deployed["spec"]
-    assert "onExit" not in spec  # Argo would prefer onExit over hooks.exit and skip the report
-    assert spec["hooks"]["exit"] == {"template": EXIT_STEPS}
+    assert spec["onExit"] == EXIT_STEPS
+    assert "exit" not in spec["hooks"]
     exit_steps = next(t for t in spec["templates"] if t["name"] == EXIT_STEPS)
     assert exit_steps["steps"] == [
         [
             {"name": "exit", "template": "notify"},  # may still fail the run, as the user wrote it
-            {"name": "report", "template": REPORT_TEMPLATE, "continueOn": {"failed": True, "error": True}},
+            REPORT_AT_EXIT,
         ]
     ]
     assert schema_problems(WorkflowTemplate, deployed) == []
@@ -70,8 +82,9 @@ def test_the_users_exit_hook_runs_beside_the_report() -> None:
     hook = {"template": "notify", "arguments": {"parameters": [{"name": "x", "value": "1"}]}}
     deployed = with_status_hooks(template(hooks={"exit": hook}), "argo/t", REPORTING)
     exit_steps = next(t for t in deployed["spec"]["templates"] if t["name"] == EXIT_STEPS)
-    assert exit_steps["steps"][0][0] == {"name": "exit", **hook}
-    assert deployed["spec"]["hooks"]["exit"] == {"template": EXIT_STEPS}
+    assert exit_steps["steps"][0] == [{"name": "exit", **hook}, REPORT_AT_EXIT]
+    assert deployed["spec"]["onExit"] == EXIT_STEPS
+    assert "exit" not in deployed["spec"]["hooks"]
 
 
 def test_reserved_template_names_are_refused() -> None:

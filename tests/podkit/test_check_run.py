@@ -342,7 +342,7 @@ def test_without_the_kubernetes_api_the_report_uses_argos_failures(
     assert result.returncode == 0, result.stderr
     output = the_check_run(github)["output"]
     assert output["title"] == "step scan failed: exit code 2"
-    assert "| scan | ❌ Failed | – | Error \\(exit code 2\\) |" in output["summary"]
+    assert "| scan | ❌ Failed | n/a | Error \\(exit code 2\\) |" in output["summary"]
     assert "The run's steps and logs could not be read: no ServiceAccount token in /nonexistent" in output["summary"].replace("\\", "")
 
 
@@ -357,3 +357,27 @@ def test_a_token_without_checks_write_is_refused_by_the_fake_and_reported(
     assert result.returncode == 0
     assert "HTTP 403: Resource not accessible by integration" in result.stdout
     assert "github_pat_stack" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("findings", "started"), [(0, True), (120, True), (230, True), (70, False)])
+def test_what_a_run_costs_is_what_the_benchmark_reports(
+    github: GitHubAppRoutes,
+    kubernetes: FakeKubernetes,
+    pod_environment: dict[str, str],
+    findings: int,
+    started: bool,
+) -> None:
+    """podkit.costs.run_cost (what cli/bench.py and the docs quote) against what the report really sent."""
+    from podkit.costs import run_cost
+
+    if started:
+        assert report(pod_environment, "Running").returncode == 0
+    kubernetes.workflows[(NAMESPACE, NAME)] = workflow(SCAN_FAILED)
+    kubernetes.logs[(NAMESPACE, pod_of(SCAN_FAILED))] = findings_log(findings)
+    assert report(pod_environment, "Failed", WORKFLOW_FAILURES=failures_value(SCAN_FAILED)).returncode == 0
+    requests = github.fake.requests
+    content = [r for r in requests if r.path.startswith(CHECK_RUNS) and r.method in ("POST", "PATCH")]
+    measured = (len(requests), sum(r.method != "GET" for r in requests), len(content))
+    expected = run_cost(findings=findings, started=started)
+    assert measured == (expected.requests, expected.writes, expected.content_writes)
+    assert len(github.minted) == (2 if started else 1)  # one token per pod

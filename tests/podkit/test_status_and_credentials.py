@@ -324,7 +324,7 @@ def test_git_credentials_fail_the_clone_when_github_refuses(github: GitHubAppRou
 def test_unknown_command_is_a_usage_error() -> None:
     result = run("deploy", {})
     assert result.returncode == 2
-    assert result.stderr.splitlines()[0] == "error: unknown command 'deploy' (one of: status, git-credentials, revoke-git-credentials)"
+    assert result.stderr.splitlines()[0] == "error: unknown command 'deploy' (one of: status, check-run, git-credentials, revoke-git-credentials)"
     assert result.stdout == ""
 
 
@@ -376,3 +376,18 @@ def test_small_and_non_rsa_keys_are_refused() -> None:
     ).decode()
     with pytest.raises(KeyProblem, match="not a PEM RSA private key"):
         parse_private_key(encrypted)
+
+
+def test_what_a_status_run_costs_is_what_the_benchmark_reports(github: GitHubAppRoutes, app_credentials: Path) -> None:
+    from podkit.costs import run_cost
+
+    for phase in ("Running", "Succeeded"):
+        assert run("status", status_environment(github.fake.base_url, app_credentials, phase)).returncode == 0
+    expected = run_cost(check_runs=False)
+    requests = github.fake.requests
+    assert (len(requests), sum(r.method != "GET" for r in requests), len(github.statuses)) == (
+        expected.requests,
+        expected.writes,
+        expected.content_writes,
+    )
+    assert (expected.burst_runs_per_minute, round(expected.sustained_runs_per_minute, 2)) == (40.0, 4.17)
