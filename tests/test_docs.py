@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -206,7 +207,11 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 "argo-github-webhooks:organizations": organizations,
                 "argo-github-webhooks:pipelines": [
                     {"name": "hello-world", "template": "workflows/hello-world.yaml", "events": ["push"]},
-                    {"name": "secret-scan", "template": "workflows/secret-scan.yaml", "events": ["push", "pull_request"]},
+                    {
+                        "name": "secret-scan",
+                        "template": "workflows/secret-scan.yaml",
+                        "events": ["push", "pull_request"],
+                    },
                 ],
             },
         )
@@ -411,3 +416,50 @@ def test_the_docs_name_nothing_outside_the_repository() -> None:
         text = page.read_text(encoding="utf-8")
         for outside in ("argo-webhooks.md", "../shared", "](../../", "](/"):
             assert outside not in text, f"{page.relative_to(PROJECT_ROOT)} names {outside!r}"
+
+
+INLINE_TOOL = re.compile(r"^(?:\.venv/bin/)?(?:python3? -m cli|\.{0,2}/?agw) (\S+)(.*)$")
+
+
+def _inline_tool_commands() -> list[tuple[str, str, str]]:
+    """(where, command, its options) of every inline `python -m cli <command> …` or `./agw <command> …` in prose."""
+    found = []
+    for page in PAGES:
+        for number, line in enumerate(_prose(page.read_text(encoding="utf-8")).splitlines(), start=1):
+            for span in CODE_SPAN.findall(line):
+                match = INLINE_TOOL.match(span)
+                if match and match.group(1) != "<command>":
+                    found.append((f"{page.relative_to(PROJECT_ROOT)}:{number}", match.group(1), match.group(2)))
+    return found
+
+
+INLINE_TOOLS = _inline_tool_commands()
+
+
+@functools.cache
+def _help(command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli", command, "--help"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("where", "command", "options"), INLINE_TOOLS, ids=[f"{where} {command}" for where, command, _ in INLINE_TOOLS]
+)
+def test_every_tool_named_in_the_text_exists_with_those_options(where: str, command: str, options: str) -> None:
+    """A command the prose names (`python -m cli simulate --stack <stack> …`) is one of the tools, and its --help
+    lists each option shown."""
+    completed = _help(command)
+    assert completed.returncode == 0, f"{where}: `python -m cli {command}` is not a command: {completed.stderr}"
+    for option in re.findall(r"(?<!\S)--[a-z][\w-]*", options):
+        assert option in completed.stdout, f"{where}: `python -m cli {command} --help` has no {option}"
+
+
+def test_the_readme_is_a_front_door() -> None:
+    lines = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 200, f"README.md has {len(lines)} lines: move detail to docs/ (at most about 200)"
