@@ -48,8 +48,6 @@ NEEDS = {
 RUNS = {".venv/bin/python", "python", "python3", "./agw", "../agw", "agw", "cd", "export"}
 # The project's tools that take too long for a test run, and why.
 LONG = {"bench": "measures dozens of fresh program runs: minutes"}  # checked against its --help instead
-# Documented commands whose documented outcome is not exit code 0.
-EXIT_CODES: dict[str, int] = {}
 TOKEN = "ghp_docs-test-token"
 
 
@@ -270,9 +268,9 @@ def _run(command: str, root: Path, environment: dict[str, str]) -> subprocess.Co
 
 def _check_outcome(block: Block, command: str, completed: subprocess.CompletedProcess[str]) -> None:
     where = f"{block.id}: {command!r} exited {completed.returncode}\nstdout:\n{completed.stdout}\nstderr:\n{completed.stderr}"
-    assert completed.returncode == EXIT_CODES.get(command, 0), where
+    assert completed.returncode == 0, where
     assert "Traceback" not in completed.stderr + completed.stdout, where
-    if re.search(r"\s--json\b", command) and not re.search(r"--json\s+\S+\.json", command):
+    if re.search(r"\s--json\b", command):
         json.loads(completed.stdout)
 
 
@@ -328,11 +326,13 @@ def test_documented_stack_files_pass_the_check(where: str, text: str, sandbox: P
     assert completed.returncode == 0, f"{where}: {command}\n{completed.stdout}{completed.stderr}"
 
 
-def test_commands_that_need_what_this_machine_lacks_are_named() -> None:
-    """What the suite cannot run here, by block: each one needs something NEEDS names (and says what)."""
+def test_blocks_that_need_what_this_machine_lacks_are_recognised() -> None:
+    """The README's `pulumi up` is not run, for what it needs (the Pulumi CLI)."""
     skipped = {block.id: _needs(block) for block in BLOCKS if _needs(block)}
-    assert skipped, "no documented command needs the Pulumi CLI or the network: the README's Quick start does"
-    assert all(needs for needs in skipped.values())
+    readme_up = [
+        block.id for block in BLOCKS if block.page == "README.md" and any("pulumi up" in c for c in block.commands)
+    ]
+    assert readme_up and all(NEEDS["pulumi"] in skipped[where] for where in readme_up)
 
 
 # --- Links, anchors and paths --------------------------------------------------------------------------------------
