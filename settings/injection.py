@@ -85,7 +85,8 @@ _FIXES = {
     "the argument)",
     "template": "which template runs must not come from a delivery: name it, and pass the value as an argument",
     "templateRef": "which template runs must not come from a delivery: name it, and pass the value as an argument",
-    "env": "a variable's name must be fixed: put the value in the env entry's value",
+    "env": "a variable's name and source must be fixed: put the value in the env entry's value",
+    "envFrom": "a variable's name and source must be fixed: put the value in the env entry's value",
     "depends": "a task's dependencies must be fixed",
 }
 _FIXES["args"] = _FIXES["command"]

@@ -329,7 +329,7 @@ def test_one_problem_per_place_with_every_parameter_it_carries(tmp_path: Path) -
         ({"container": container(["true"], volumeMounts=[{"name": "v", "mountPath": f"/v/{TITLE}"}]),
           "volumes": [{"name": "v", "emptyDir": {}}]}, "container.volumeMounts[v].mountPath", "paths must not come"),
         ({"container": container(["true"], env=[{"name": TITLE, "value": "x"}])}, "container.env[0].name",
-         "a variable's name must be fixed"),
+         "a variable's name and source must be fixed"),
     ],
 )
 def test_every_other_place_is_refused_with_its_fix(tmp_path: Path, body: dict[str, Any], field: str, fix: str) -> None:
