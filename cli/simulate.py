@@ -206,7 +206,8 @@ def simulate(
     delivered = delivery_environment(payload, event, delivery, EVENTS_DISCRIMINATOR, settings.workflow_namespace)
     check_runs = settings.github_access is not None and settings.github_access.reports_check_runs
     results = [simulate_pipeline(pipeline, delivered, check_runs) for pipeline in settings.pipelines]
-    notes = [note for note in (esc_note(environments), organization_note(settings, payload)) if note]
+    notes = [f"stack config warning (pulumi preview prints it too): {warning}" for warning in settings.warnings]
+    notes += [note for note in (esc_note(environments), organization_note(settings, payload)) if note]
     return Simulation(event=event, delivery=delivery, stack=stack, pipelines=results, notes=notes)
 
 

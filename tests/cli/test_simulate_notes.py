@@ -148,3 +148,16 @@ def test_a_payload_typed_at_a_terminal_is_asked_for_on_stderr(
     out, err = capsys.readouterr()
     assert err == "reading the payload from standard input: paste it, then Ctrl-D\n"
     assert json.loads(out)["pipelines"][0]["fires"] is True
+
+
+def test_the_stacks_config_warnings_are_notes() -> None:
+    """What `pulumi preview` warns about, the simulator says too (it hid them)."""
+    pipelines = [{"name": "repo-events", "template": "workflows/hello-world.yaml", "events": ["repository"]}]
+    settings = parse_settings(stack_config(organizations=["acme"], pipelines=pipelines), PROJECT_ROOT)
+    assert settings.warnings
+    notes = simulate(settings, "ci", "push", push({"login": "acme"}), DELIVERY).notes
+    assert notes == [f"stack config warning (pulumi preview prints it too): {warning}" for warning in settings.warnings]
+    assert notes[0].startswith(
+        "stack config warning (pulumi preview prints it too): argo-github-webhooks:pipelines[0] (repo-events).events: "
+        "'repository' deliveries with action 'transferred' cannot be decoded by Argo's GitHub parser"
+    )
