@@ -15,7 +15,7 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS_DIR = PROJECT_ROOT / ".github" / "workflows"
 WORKFLOW_FILES = sorted([*WORKFLOWS_DIR.glob("*.yml"), *WORKFLOWS_DIR.glob("*.yaml")])
-BIN_DIR = Path(sys.executable).parent  # the tools are installed next to the interpreter (requirements.txt)
+BIN_DIR = Path(sys.executable).parent  # the tools are installed next to the interpreter (requirements-dev.txt)
 TOOL_TIMEOUT = 60  # seconds; both tools take well under one here, offline
 PINNED = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
 STACKS = ["dev", "prod"]
@@ -23,7 +23,7 @@ STACKS = ["dev", "prod"]
 
 def run_tool(name: str, *args: str) -> subprocess.CompletedProcess[str]:
     tool = BIN_DIR / name
-    assert tool.exists(), f"{tool} is missing: pip install -r requirements.txt"
+    assert tool.exists(), f"{tool} is missing: pip install -r requirements-dev.txt"
     return subprocess.run(
         [str(tool), *args],
         cwd=PROJECT_ROOT,
