@@ -45,6 +45,7 @@ reporting = StatusReporting(
     access.app_id if access else None,
     check_runs=bool(access and access.reports_check_runs),
     log_lines=access.log_lines if access else 0,
+    installations=tuple(sorted(access.installations.items())) if access else (),
 )
 pipelines = [
     EventPipeline(

@@ -9,7 +9,8 @@ resource back after a create or an update (`return resourceGithubOrganizationWeb
 request to delete; every explicit provider, one per organization here, is configured on each `pulumi up` and
 `preview` with one `GET /orgs/{owner}` (github/config.go, `ConfigureOwner`).
 
-Per run: what the steps inside a pipeline's Workflow send (`reporting_run_calls`), read from podkit/github_app.py.
+Per run: what the steps inside a pipeline's Workflow send (`reporting_run_calls`), read from podkit (podkit.pyz:
+credentials.py, status.py, checks.py, git_credentials.py; podkit/costs.py states the same totals).
 Whoever changes what a run sends updates that function; tests/cli/test_bench.py runs the real steps against the
 fake GitHub and fails when the two disagree.
 """
@@ -51,8 +52,8 @@ class Call:
 
 
 def _app_token(step: str) -> list[Call]:
-    """podkit/github_app.py `repository_token` with the App's key: find the installation, mint a token for one
-    repository and one permission (contents:read to clone, statuses:write to report)."""
+    """podkit/credentials.py `repository_token` with the App's key: find the installation, mint a token for one
+    repository and the permission needed (contents:read to clone, statuses:write or checks:write to report)."""
     return [
         Call(step, "GET", "/repos/{owner}/{repo}/installation"),
         Call(step, "POST", "/app/installations/{installation_id}/access_tokens"),
@@ -60,23 +61,36 @@ def _app_token(step: str) -> list[Call]:
 
 
 def _revoke(step: str) -> Call:
-    """podkit/github_app.py `revoke` / `revoke_installation_token`: the token is dropped as soon as it is used."""
+    """podkit/credentials.py `revoke`: the token is dropped as soon as it is used."""
     return Call(step, "DELETE", "/installation/token")
 
 
-def reporting_run_calls(*, app: bool = True, status: bool = True, clone: bool = False) -> list[Call]:
+def reporting_run_calls(
+    *, app: bool = True, status: bool = True, clone: bool = False, check_runs: bool = False, findings: int = 0
+) -> list[Call]:
     """The GitHub requests one pipeline run sends from inside its Workflow.
 
-    `status`: the run reports a commit status twice (the `running` hook: pending; the exit hook: the result),
-    podkit/github_app.py `report_status`. `clone`: the run fetches the repository with a contents:read token
-    (secret-scan's `git-credentials`, then `revoke-git-credentials` after the fetch). `app`: the credentials are a
+    `status`: the run reports twice (the `running` hook, the exit hook): a commit status each time, podkit's
+    `status`, or with `check_runs` (a GitHub App) its check run, podkit's `check-run`: created in_progress, then
+    found (one GET) and completed, with `findings` as annotations 50 per request (up to 150). `clone`: the run
+    fetches the repository with a contents:read token (secret-scan's `git-credentials`, then
+    `revoke-git-credentials` after the fetch). `app`: the credentials are a
     GitHub App's key (a token per step, revoked after it); a fine-grained token is used as it is and never revoked.
     The git fetch itself is not a REST request and is not counted.
     """
     calls: list[Call] = []
     if clone and app:
         calls += [*_app_token("clone"), _revoke("clone")]
-    if status:
+    if status and check_runs:
+        if not app:
+            raise ValueError("only GitHub Apps may write check runs")
+        start, end = "check run started", "check run completed"
+        calls += [*_app_token(start), Call(start, "POST", "/repos/{owner}/{repo}/check-runs"), _revoke(start)]
+        calls += [*_app_token(end), Call(end, "GET", "/repos/{owner}/{repo}/commits/{sha}/check-runs")]
+        batches = max(1, -(-min(findings, 150) // 50))
+        calls += [Call(end, "PATCH", "/repos/{owner}/{repo}/check-runs/{id}") for _ in range(batches)]
+        calls.append(_revoke(end))
+    elif status:
         for phase in ("pending", "result"):
             step = f"status {phase}"
             post = Call(step, "POST", "/repos/{owner}/{repo}/statuses/{sha}")

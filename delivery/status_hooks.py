@@ -16,6 +16,7 @@ through `{{workflow.annotations.json}}`: that variable always exists, so a Workf
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,7 @@ class StatusReporting:
     app_id: int | None
     check_runs: bool = False
     log_lines: int = 50  # of each failed step's log, in its check run; 0: none
+    installations: tuple[tuple[str, int], ...] = ()  # (organization, installation id): no lookup per report
 
     @property
     def command(self) -> str:
@@ -93,6 +95,11 @@ def _report_template(context: str, reporting: StatusReporting) -> dict[str, Any]
         {"name": "GITHUB_API_URL", "value": reporting.api_url},
         *([{"name": "GITHUB_APP_ID", "value": str(reporting.app_id)}] if reporting.app_id is not None else []),
         {"name": "GITHUB_CREDENTIALS_DIR", "value": CREDENTIALS_MOUNT},
+        *(
+            [{"name": "GITHUB_INSTALLATIONS", "value": json.dumps(dict(reporting.installations), sort_keys=True)}]
+            if reporting.installations
+            else []
+        ),
         {"name": "STATUS_CONTEXT", "value": context},
         {"name": "ARGO_UI_URL", "value": reporting.ui_url or ""},
         {"name": "WORKFLOW_NAME", "value": "{{workflow.name}}"},

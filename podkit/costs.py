@@ -41,15 +41,17 @@ def run_cost(
     findings: int = 0,
     max_annotations: int = DEFAULT_MAX_ANNOTATIONS,
     started: bool = True,
+    installation_known: bool = False,
 ) -> RunCost:
     """One run's cost: `started` when the start hook reported too (a run over before Argo saw it running has only
-    its end report); `findings` handed over by its steps (annotations beyond the first 50 cost a request each 50)."""
+    its end report); `findings` handed over by its steps (annotations beyond the first 50 cost a request each 50);
+    `installation_known`: githubApp.installations names the organization's installation (no lookup)."""
     if check_runs and not app:
         raise ValueError("only GitHub Apps may write check runs")
     reports = 2 if started else 1
     # Each report pod: with an App, the installation lookup (GET), the token (POST), its one content write, the
     # revocation (DELETE); with a fine-grained token, the content write alone.
-    requests = reports * (4 if app else 1)
+    requests = reports * ((3 if installation_known else 4) if app else 1)
     writes = reports * (3 if app else 1)
     content = reports
     if check_runs:

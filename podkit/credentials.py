@@ -4,13 +4,14 @@ the mounted Secret; no token is ever printed, written to an output or passed on.
 
 from __future__ import annotations
 
+import json
 import sys
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from github.client import GitHubClient, GitHubError, NotFound, Unauthorized
+from github.client import ClientError, GitHubClient, GitHubError, NotFound, Unauthorized
 from podkit.app_key import app_jwt, parse_private_key
 
 DEFAULT_API_URL = "https://api.github.com/"
@@ -27,7 +28,7 @@ class PodSettings:
     api_url: str
     credentials_dir: Path
     app_id: str
-    installation_id: str  # known in advance (GITHUB_INSTALLATION_ID): no lookup; empty: looked up once per pod
+    installations: Mapping[str, str]  # organization (lower-case) -> installation id known in advance: no lookup
     retry_seconds: float  # the first backoff of a retried 5xx (doubling)
     write_interval: float  # GitHub asks for a second between writes
 
@@ -37,7 +38,7 @@ class PodSettings:
             api_url=environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
             credentials_dir=Path(environ.get("GITHUB_CREDENTIALS_DIR") or DEFAULT_CREDENTIALS_DIR),
             app_id=environ.get("GITHUB_APP_ID", ""),
-            installation_id=environ.get("GITHUB_INSTALLATION_ID", ""),
+            installations=_installations(environ.get("GITHUB_INSTALLATIONS", "")),
             retry_seconds=float(environ.get("GITHUB_RETRY_SECONDS") or 2),
             write_interval=float(environ.get("GITHUB_WRITE_INTERVAL") or 1),
         )
@@ -70,6 +71,18 @@ class PodSettings:
             timeout=15.0,
             notify=lambda line: print(line, file=sys.stderr),
         )
+
+
+def _installations(text: str) -> dict[str, str]:
+    """GITHUB_INSTALLATIONS, `{"<organization>": <id>}` (githubApp.installations); anything unreadable is ignored:
+    the pod then looks the installation up, as without it."""
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {str(key).lower(): str(number) for key, number in value.items() if str(number).isdigit()}
 
 
 def git_host(api_url: str) -> str:
@@ -117,25 +130,39 @@ def repository_token(
         key = parse_private_key(settings.key_file.read_text(encoding="utf-8"))
         app = settings.client(app_jwt(settings.app_id, key, now))
         owner, name = repository.split("/", 1)
-        installation = settings.installation_id
-        if not installation.isdigit():
+        body = {"repositories": [name], "permissions": dict(permissions)}
+        known = settings.installations.get(owner.lower())
+        minted = None
+        if known:
             try:
-                installation = str(int(app.get(f"repos/{owner}/{name}/installation")["id"]))
-            except NotFound as error:
-                raise CredentialsProblem(
-                    f"the GitHub App (ID {settings.app_id}) is not installed on {repository}: install it on the "
-                    f"organization {owner} with access to this repository ({error})"
-                ) from None
-        minted = app.post(
-            f"app/installations/{installation}/access_tokens",
-            {"repositories": [name], "permissions": dict(permissions)},
-        ).body
+                minted = app.post(f"app/installations/{known}/access_tokens", body).body
+            except (NotFound, ClientError) as error:  # a wrong or stale id: GitHub knows the right one
+                print(
+                    f"note: installation {known} (githubApp.installations.{owner.lower()}) did not mint a token for "
+                    f"{repository} ({error}); looking the installation up",
+                    file=sys.stderr,
+                )
+        if minted is None:
+            installation = _installation(app, settings, repository)
+            minted = app.post(f"app/installations/{installation}/access_tokens", body).body
         token = str(minted["token"])
         return RepositoryToken(app.with_token(token), token, revocable=True)
     if settings.token_file.is_file():
         token = settings.token_file.read_text(encoding="utf-8").strip()
         return RepositoryToken(settings.client(token), token)
     raise CredentialsProblem(f"no GitHub credentials in {settings.credentials_dir} (private-key.pem or token)")
+
+
+def _installation(app: GitHubClient, settings: PodSettings, repository: str) -> str:
+    """The App's installation on the repository, asked with the App's JWT."""
+    owner, name = repository.split("/", 1)
+    try:
+        return str(int(app.get(f"repos/{owner}/{name}/installation")["id"]))
+    except NotFound as error:
+        raise CredentialsProblem(
+            f"the GitHub App (ID {settings.app_id}) is not installed on {repository}: install it on the "
+            f"organization {owner} with access to this repository ({error})"
+        ) from None
 
 
 def explain(error: Exception) -> str:

@@ -28,6 +28,7 @@ from settings.deadlines import pipeline_deadline
 from settings.github_access import (
     GitHubAccess,
     StatusReport,
+    check_installations,
     check_unique_contexts,
     parse_github_access,
     parse_pipeline_status,
@@ -261,6 +262,7 @@ def parse_settings(raw: Mapping[str, str], project_root: Path, secret_keys: Coll
     organizations = _parse_organizations(values.get("organizations"), problems)
     secret_version = _parse_secret_version(values.get("webhookSecretVersion", 1), problems)
     access = parse_github_access(values.get("githubApp"), values.get("githubToken"), secret_keys, _key, problems.add)
+    check_installations(access, organizations, _key("githubApp"), problems.add)
     workflow_accounts = parse_workflow_service_accounts(
         values.get("workflowServiceAccounts", []), _key("workflowServiceAccounts"), problems.add
     )

@@ -21,7 +21,7 @@ AddProblem = Callable[[str, str], None]
 COMMIT_EVENTS = ("push", *PULL_REQUEST_EVENTS)
 MAX_CONTEXT_LENGTH = 255
 RESERVED_TEMPLATE_PREFIX = "argo-github-webhooks-"  # the status hooks' own templates (delivery/status_hooks.py)
-_APP_KEYS = ("appId", "privateKey", "checkRuns")
+_APP_KEYS = ("appId", "privateKey", "checkRuns", "installations")
 _CHECK_RUN_KEYS = ("logLines",)
 DEFAULT_LOG_LINES = 50
 MAX_LOG_LINES = 1000
@@ -47,6 +47,8 @@ class GitHubAccess:
     token: str | None = field(default=None, repr=False)
     check_runs: bool = True  # an App's runs report check runs unless `checkRuns: false` (see `reports_check_runs`)
     log_lines: int = DEFAULT_LOG_LINES  # of each failed step's log in its check run (`checkRuns.logLines`)
+    # organization (lower-case) -> the App's installation id there: the pods mint without looking it up
+    installations: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def reports_check_runs(self) -> bool:
@@ -123,7 +125,34 @@ def _parse_app(value: Any, secret: bool, key: str, add: AddProblem) -> GitHubAcc
         private_key=private_key,
         check_runs=check_runs,
         log_lines=log_lines,
+        installations=_parse_installations(value.get("installations", {}), f"{key}.installations", add),
     )
+
+
+def _parse_installations(value: Any, key: str, add: AddProblem) -> dict[str, int]:
+    """`installations: {<organization>: <installation id>}`, optional: ids the pods then need not look up."""
+    if not isinstance(value, dict):
+        add(key, f"{value!r} must be an object {{<organization>: <installation id>}}")
+        return {}
+    found = {}
+    for organization, number in value.items():
+        if isinstance(number, str) and number.isdigit():
+            number = int(number)
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            add(f"{key}.{organization}", f"{number!r} is not an installation id (the number at the end of the "
+                "installation's settings URL, .../settings/installations/<id>)")
+            continue
+        found[str(organization).lower()] = number
+    return found
+
+
+def check_installations(access: GitHubAccess | None, organizations: Sequence[str], key: str, add: AddProblem) -> None:
+    """An installation named for an organization the stack does not serve is a typo."""
+    if access is None:
+        return
+    known = {organization.lower() for organization in organizations}
+    for organization in sorted(set(access.installations) - known):
+        add(f"{key}.installations.{organization}", f"is not one of organizations ({', '.join(organizations)})")
 
 
 def _parse_check_runs(value: Any, key: str, add: AddProblem) -> tuple[bool, int]:

@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,9 +17,9 @@ from cli.bench_github import OPERATIONS, Call, OperationCost, counts, reporting_
 from cli.bench_report import Cell, marginal
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_app import GitHubAppRoutes
-from tests.harness import PROJECT_ROOT
+from tests.fakes.kubernetes import FakeKubernetes
+from tests.podkit.pod import run_pod
 
-PODKIT = PROJECT_ROOT / "podkit" / "github_app.py"
 APP_ID = "4242"
 SHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
 
@@ -56,12 +53,11 @@ def credentials(tmp_path: Path, key: rsa.RSAPrivateKey, app: bool, github: GitHu
 
 
 def step(action: str, environment: dict[str, str]) -> None:
-    """One in-pod step, run as its container runs it."""
-    env = {"PATH": os.environ.get("PATH", ""), "GITHUB_RETRY_SECONDS": "0.01", **environment}
-    completed = subprocess.run(
-        [sys.executable, str(PODKIT), action], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    """One in-pod step, run as its container runs it (`python3 podkit.pyz <command>`, the artifact the program
+    builds)."""
+    completed = run_pod(action, environment)
     assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert not completed.stdout.startswith("could not"), completed.stdout
 
 
 def matches(call: Call, method: str, path: str) -> bool:
@@ -110,6 +106,46 @@ def test_the_per_run_count_is_what_the_in_pod_steps_send(
         assert len(requests) == len(expected), (name, requests, expected)
         assert all(matches(call, *request) for call, request in zip(expected, requests, strict=True)), name
     assert counts(model) == ({"requests": 11, "writes": 8} if app else {"requests": 2, "writes": 2})
+
+
+@pytest.mark.parametrize("findings", [0, 120])
+def test_the_per_run_count_of_check_runs_is_what_the_in_pod_steps_send(
+    github: GitHubAppRoutes, key: rsa.RSAPrivateKey, tmp_path: Path, findings: int
+) -> None:
+    """A run that reports a check run: created at the start, found and completed at the end, findings 50 a time."""
+    name = "secret-scan-1"
+    common = {
+        "GITHUB_API_URL": github.fake.base_url,
+        "GITHUB_APP_ID": APP_ID,
+        "GITHUB_CREDENTIALS_DIR": str(credentials(tmp_path, key, True, github)),
+        "WORKFLOW_ANNOTATIONS": json.dumps(
+            {"argo-github-webhooks/repository": "acme/widgets", "argo-github-webhooks/commit": SHA}
+        ),
+        "WORKFLOW_NAME": name,
+        "WORKFLOW_NAMESPACE": "workflows",
+        "STATUS_CONTEXT": "argo/secret-scan",
+    }
+    scan = {"id": f"{name}-1", "name": f"{name}.scan", "displayName": "scan", "type": "Pod", "templateName": "scan",
+            "phase": "Failed", "startedAt": "2026-12-03T10:00:00Z", "finishedAt": "2026-12-03T10:00:40Z"}
+    with FakeKubernetes() as kubernetes:
+        kubernetes.workflows[("workflows", name)] = {"metadata": {"name": name}, "status": {"nodes": {scan["id"]: scan}}}
+        from podkit.kubernetes import pod_name
+
+        log = "".join(f"::error file=a.py,line={n}::leak\n" for n in range(1, findings + 1))
+        kubernetes.logs[("workflows", pod_name(name, scan["name"], "scan", scan["id"]))] = log
+        account = kubernetes.service_account_dir(tmp_path / "serviceaccount")
+        cluster = {"KUBERNETES_API_URL": kubernetes.url, "KUBERNETES_SERVICE_ACCOUNT_DIR": str(account)}
+        sent: dict[str, list[tuple[str, str]]] = {}
+        for label, phase in (("check run started", "Running"), ("check run completed", "Failed")):
+            before = len(github.fake.requests)
+            step("check-run", {**common, **cluster, "WORKFLOW_STATUS": phase})
+            sent[label] = [(r.method, r.path) for r in github.fake.requests[before:]]
+    model = reporting_run_calls(app=True, status=True, check_runs=True, findings=findings)
+    for label, requests in sent.items():
+        expected = [call for call in model if call.step == label]
+        assert len(requests) == len(expected), (label, requests, expected)
+        assert all(matches(call, *request) for call, request in zip(expected, requests, strict=True)), label
+    assert counts(model) == ({"requests": 9, "writes": 6} if findings == 0 else {"requests": 11, "writes": 8})
 
 
 def test_a_run_without_statuses_or_clone_sends_nothing() -> None:

@@ -199,6 +199,21 @@ def test_check_runs_off_reports_commit_statuses_without_a_kubernetes_token() -> 
     assert not [resource.name for resource in run.resources if "report" in resource.name and "workflow-github" in resource.name]
 
 
+def test_known_installations_reach_the_report_and_typos_are_refused() -> None:
+    app = {"appId": APP_ID, "privateKey": app_key_pem(), "installations": {"ACME": 77}}
+    run = run_stack(stack_config(githubApp=app, pipelines=PIPELINES), secret_keys=(GITHUB_APP_KEY,))
+    (report,) = [t for t in _template(run, "scan")["spec"]["templates"] if t["name"] == REPORT_TEMPLATE]
+    assert {"name": "GITHUB_INSTALLATIONS", "value": '{"acme": 77}'} in report["container"]["env"]
+    wrong = {**app, "installations": {"acme": 77, "acne": 78, "other": "x"}}
+    with pytest.raises(ConfigError) as raised:
+        run_stack(stack_config(githubApp=wrong, pipelines=PIPELINES), secret_keys=(GITHUB_APP_KEY,))
+    assert [problem for problem in raised.value.problems if "installations" in problem] == [
+        "argo-github-webhooks:githubApp.installations.other: 'x' is not an installation id (the number at the end "
+        "of the installation's settings URL, .../settings/installations/<id>)",
+        "argo-github-webhooks:githubApp.installations.acne: is not one of organizations (acme)",
+    ]
+
+
 def test_check_run_log_lines_reach_the_report() -> None:
     config = stack_config(
         githubApp={"appId": APP_ID, "privateKey": app_key_pem(), "checkRuns": {"logLines": 0}}, pipelines=PIPELINES

@@ -381,3 +381,34 @@ def test_what_a_run_costs_is_what_the_benchmark_reports(
     expected = run_cost(findings=findings, started=started)
     assert measured == (expected.requests, expected.writes, expected.content_writes)
     assert len(github.minted) == (2 if started else 1)  # one token per pod
+
+
+def test_a_known_installation_is_not_looked_up(github: GitHubAppRoutes, pod_environment: dict[str, str]) -> None:
+    """githubApp.installations reaches the pod as GITHUB_INSTALLATIONS: the token is minted at once."""
+    from podkit.costs import run_cost
+
+    result = report({**pod_environment, "GITHUB_INSTALLATIONS": '{"acme": 77}'}, "Running")
+    assert result.returncode == 0, result.stderr
+    assert [(r.method, r.path) for r in github.fake.requests] == [
+        ("POST", "/app/installations/77/access_tokens"),
+        ("POST", CHECK_RUNS),
+        ("DELETE", "/installation/token"),
+    ]
+    assert run_cost(installation_known=True).requests == run_cost().requests - 2
+
+
+def test_a_wrong_installation_id_falls_back_to_the_lookup(github: GitHubAppRoutes, pod_environment: dict[str, str]) -> None:
+    result = report({**pod_environment, "GITHUB_INSTALLATIONS": '{"ACME": 78}'}, "Running")
+    assert result.returncode == 0, result.stderr
+    assert [(r.method, r.path) for r in github.fake.requests] == [
+        ("POST", "/app/installations/78/access_tokens"),
+        ("GET", "/repos/acme/widgets/installation"),
+        ("POST", "/app/installations/77/access_tokens"),
+        ("POST", CHECK_RUNS),
+        ("DELETE", "/installation/token"),
+    ]
+    assert result.stderr.startswith(
+        "note: installation 78 (githubApp.installations.acme) did not mint a token for acme/widgets "
+        "(POST /app/installations/78/access_tokens: HTTP 404: Not Found); looking the installation up"
+    )
+    assert len(github.check_runs) == 1

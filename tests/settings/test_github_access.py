@@ -78,7 +78,7 @@ def test_every_credentials_error() -> None:
         "pulumi config set --secret --path githubApp.privateKey < app.pem"
     ]
     assert problems(githubApp={"privateKey": app_key_pem(), "appID": 1}) == [
-        "argo-github-webhooks:githubApp.appID: unknown key (allowed: appId, privateKey, checkRuns)",
+        "argo-github-webhooks:githubApp.appID: unknown key (allowed: appId, privateKey, checkRuns, installations)",
         "argo-github-webhooks:githubApp.appId: is required: the App's numeric ID (the App's settings page, 'App ID')",
     ]
     assert problems(githubApp=app(appId="my-app")) == [
