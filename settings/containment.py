@@ -22,11 +22,12 @@ from settings.templates import WorkflowTemplateFile
 
 WORKFLOW_SERVICE_ACCOUNT = "argo-workflow"  # the chart's workflow ServiceAccount (settings/chart.py)
 # Identities of the stack that a workflow must never run as: the webhook identities (their token submits any
-# pipeline with any arguments), Argo Server's and the controller's. Prefixes, so new identities are covered too.
-RESERVED_ACCOUNT_PREFIXES = ("github-webhook", "argo-workflows", "argo-github-webhooks")  # last: the report's
+# pipeline with any arguments), Argo Server's and the controller's, and the program's own steps' (the report's reads
+# every run and its logs). Prefixes, so new identities are covered too.
+RESERVED_ACCOUNT_PREFIXES = ("github-webhook", "argo-workflows", "argo-github-webhooks")
 # The stack's own Secrets in the workflow namespace: the App's key or token (github-app), the webhook clients'
 # secrets and every ServiceAccount token (a token Secret gives its holder that identity's rights).
-RESERVED_SECRET_PREFIXES = ("github-app", "github-webhook", "argo-workflow")
+RESERVED_SECRET_PREFIXES = ("github-app", "github-webhook", "argo-workflow", "argo-github-webhooks")
 RESERVED_SECRET_SUFFIXES = (".service-account-token",)
 # The one step that may mount the App's key: the program's own podkit, from the program's ConfigMap, in the pinned
 # interpreter image, minting a clone token (see workflows/secret-scan.yaml's `credentials`).
@@ -94,8 +95,8 @@ def _pod_level(where: str, holder: Mapping[str, Any], allowed_accounts: frozense
     account = holder.get("serviceAccountName")
     if account is not None and account not in allowed_accounts:
         reason = (
-            "a stack identity (a webhook identity's token submits any pipeline with any arguments; the server's and "
-            "the controller's manage every run)"
+            "a stack identity (a webhook identity's token submits any pipeline with any arguments; the server's, the "
+            "controller's and the program's steps' manage or read every run)"
             if isinstance(account, str) and reserved_account(account)
             else "not an identity the stack allows for workflows"
         )

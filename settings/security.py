@@ -347,8 +347,8 @@ def parse_workflow_service_accounts(value: Any, key: str, add: AddProblem) -> tu
             add(
                 item,
                 f"{name!r} is one of the stack's identities (github-webhook-*: the webhook identities, whose token "
-                "submits any pipeline with any arguments; argo-workflows-*: the server's and the controller's): a "
-                "workflow must never run as one",
+                "submits any pipeline with any arguments; argo-workflows-*: the server's and the controller's; "
+                "argo-github-webhooks-*: the program's own steps'): a workflow must never run as one",
             )
         elif name == WORKFLOW_SERVICE_ACCOUNT:
             add(item, f"{name!r} is the workflow identity, allowed anyway: remove it")

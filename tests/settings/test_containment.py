@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from delivery.status_hooks import REPORT_SERVICE_ACCOUNT
 from delivery.webhook_clients import SLOTS, WEBHOOK_CLIENTS_SECRET
 from settings.chart import CONTROLLER_CONFIG_MAP, SERVER_SERVICE_ACCOUNT, WORKFLOW_SERVICE_ACCOUNT
 from settings.config import ConfigError, parse_settings
@@ -57,13 +58,14 @@ ACCOUNT_FIX = (
     "stack config's workflowServiceAccounts"
 )
 STACK_IDENTITY = (
-    "a stack identity (a webhook identity's token submits any pipeline with any arguments; the server's and the "
-    "controller's manage every run)"
+    "a stack identity (a webhook identity's token submits any pipeline with any arguments; the server's, the "
+    "controller's and the program's steps' manage or read every run)"
 )
 
 
 @pytest.mark.parametrize(
-    "account", [*(slot.service_account for slot in SLOTS), SERVER_SERVICE_ACCOUNT, CONTROLLER_SERVICE_ACCOUNT]
+    "account",
+    [*(slot.service_account for slot in SLOTS), SERVER_SERVICE_ACCOUNT, CONTROLLER_SERVICE_ACCOUNT, REPORT_SERVICE_ACCOUNT],
 )
 def test_a_stack_identity_is_refused_at_workflow_and_template_level(tmp_path: Path, account: str) -> None:
     found = refused(tmp_path, {"serviceAccountName": account, "templates": [build(), ]})
@@ -90,13 +92,13 @@ def test_workflow_service_accounts_never_name_a_stack_identity() -> None:
     with pytest.raises(ConfigError) as raised:
         parse_settings(
             stack_config(workflowServiceAccounts=["github-webhook-current", "argo-workflows-server", "argo-workflow",
-                                                  "Team", "ok", "ok"]),
+                                                  "Team", "ok", "ok", REPORT_SERVICE_ACCOUNT]),
             PROJECT_ROOT,
         )
     identity = (
         "is one of the stack's identities (github-webhook-*: the webhook identities, whose token submits any "
-        "pipeline with any arguments; argo-workflows-*: the server's and the controller's): a workflow must never "
-        "run as one"
+        "pipeline with any arguments; argo-workflows-*: the server's and the controller's; argo-github-webhooks-*: "
+        "the program's own steps'): a workflow must never run as one"
     )
     assert raised.value.problems == [
         f"{K}:workflowServiceAccounts[0]: 'github-webhook-current' {identity}",
@@ -104,6 +106,7 @@ def test_workflow_service_accounts_never_name_a_stack_identity() -> None:
         f"{K}:workflowServiceAccounts[2]: 'argo-workflow' is the workflow identity, allowed anyway: remove it",
         f"{K}:workflowServiceAccounts[3]: 'Team' is not a ServiceAccount name (DNS-1123 subdomain)",
         f"{K}:workflowServiceAccounts[5]: 'ok' is listed twice",
+        f"{K}:workflowServiceAccounts[6]: {REPORT_SERVICE_ACCOUNT!r} {identity}",
     ]
     settings = parse_settings(stack_config(workflowServiceAccounts=["team-a"]), PROJECT_ROOT)
     assert settings.workflow_service_accounts == ("team-a",)
