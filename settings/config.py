@@ -34,7 +34,7 @@ from settings.github_access import (
     parse_pipeline_status,
 )
 from settings.injection import injection_problems
-from settings.messages import did_you_mean, shown, unknown_key
+from settings.messages import did_you_mean, nearest, shown, unknown_key
 from settings.security import (
     DEFAULT_PARALLELISM,
     DEFAULT_POD_SECURITY,
@@ -220,9 +220,14 @@ class _Problems:
     def __init__(self) -> None:
         self.items: list[str] = []
         self.warnings: list[str] = []
+        # Keys the user misspelt (`pipeline:` for `pipelines:`): reported once as the unknown key with its
+        # suggestion, not again as missing.
+        self.misspelt: set[str] = set()
 
     def add(self, key: str, message: str) -> None:
         problem = f"{key}: {message}"
+        if key in self.misspelt:
+            return
         if problem not in self.items:  # each problem once, however many checks arrive at it
             self.items.append(problem)
 
@@ -248,6 +253,8 @@ def parse_settings(raw: Mapping[str, str], project_root: Path, secret_keys: Coll
             continue
         if name not in _TOP_LEVEL_KEYS:
             problems.add(full_key, unknown_key(name, _TOP_LEVEL_KEYS))
+            if (meant := nearest(name, _TOP_LEVEL_KEYS)) and _key(meant) not in raw:
+                problems.misspelt.add(_key(meant))
             continue
         values[name] = _decode(text)
 
@@ -355,6 +362,8 @@ def _parse_chart_version(value: Any, problems: _Problems) -> str:
 def _unknown_keys(mapping: Mapping[str, Any], allowed: Sequence[str], key: str, problems: _Problems) -> None:
     for unknown in sorted(set(mapping) - set(allowed)):
         problems.add(f"{key}.{unknown}", unknown_key(unknown, allowed))
+        if (meant := nearest(unknown, allowed)) and meant not in mapping:
+            problems.misspelt.add(f"{key}.{meant}")
 
 
 def _parse_ingress(value: Any, problems: _Problems) -> Ingress:

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from settings.messages import shown
+
 AddProblem = Callable[[str, str], None]
 
 DEFAULT_DEADLINE_SECONDS = 3600  # one hour, when neither the pipeline nor its template sets one
@@ -40,7 +42,7 @@ def parse_deadline(value: Any, key: str, add: AddProblem) -> int | None:
     elif isinstance(value, str) and value.strip().isdigit():
         seconds = int(value.strip())
     if seconds is None:
-        add(key, f"{value!r} is not a deadline: write {_EXAMPLES}")
+        add(key, f"{shown(value)} is not a deadline: write {_EXAMPLES}")
         return None
     if not MIN_DEADLINE_SECONDS <= seconds <= MAX_DEADLINE_SECONDS:
         add(

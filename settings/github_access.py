@@ -13,7 +13,7 @@ from typing import Any
 
 from delivery.github_events import PULL_REQUEST_EVENTS
 from podkit.app_key import KeyProblem, parse_private_key
-from settings.messages import unknown_key
+from settings.messages import shown, unknown_key
 
 AddProblem = Callable[[str, str], None]
 
@@ -160,7 +160,7 @@ def _parse_check_runs(value: Any, key: str, add: AddProblem) -> tuple[bool, int]
     if isinstance(value, bool):
         return value, DEFAULT_LOG_LINES
     if not isinstance(value, dict):
-        add(key, f"{value!r} must be true, false or {{logLines: <0-{MAX_LOG_LINES}>}}")
+        add(key, f"{shown(value)} must be true, false or {{logLines: <0-{MAX_LOG_LINES}>}}")
         return False, DEFAULT_LOG_LINES
     for unknown in sorted(set(value) - set(_CHECK_RUN_KEYS)):
         add(f"{key}.{unknown}", f"unknown key (allowed: {', '.join(_CHECK_RUN_KEYS)})")
@@ -220,14 +220,14 @@ def _requested_status(
             add(f"{key}.{unknown}", unknown_key(unknown, _STATUS_KEYS))
         context = value.get("context", default.context)
         if not isinstance(context, str) or not context.strip() or context != context.strip():
-            add(f"{key}.context", f"{context!r} must be a non-empty name without surrounding spaces")
+            add(f"{key}.context", f"{shown(context)} must be a non-empty name without surrounding spaces")
             return None
         if len(context) > MAX_CONTEXT_LENGTH or any(not character.isprintable() for character in context):
             add(f"{key}.context", f"{context!r} must be printable and at most {MAX_CONTEXT_LENGTH} characters")
             return None
         report = StatusReport(context)
     else:
-        add(key, f"{value!r} must be true, false or {{context: <name>}}")
+        add(key, f"{shown(value)} must be true, false or {{context: <name>}}")
         return None
     if not has_access:
         add(key, "needs GitHub credentials for the workflows: set githubApp (or githubToken)")

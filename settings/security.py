@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from settings.containment import WORKFLOW_SERVICE_ACCOUNT, reserved_account
+from settings.messages import did_you_mean, shown
 
 AddProblem = Callable[[str, str], None]
 
@@ -96,10 +97,10 @@ def parse_source_ranges(value: Any, key: str, add: AddProblem) -> tuple[str, ...
         try:
             network = ipaddress.ip_network(item, strict=True) if isinstance(item, str) else None
         except ValueError as error:
-            add(f"{key}[{index}]", f"{item!r} is not a CIDR ({error})")
+            add(f"{key}[{index}]", f"{shown(item)} is not a CIDR ({error})")
             continue
         if network is None:
-            add(f"{key}[{index}]", f"{item!r} is not a CIDR string")
+            add(f"{key}[{index}]", f"{shown(item)} is not a CIDR string")
         elif str(network) in ranges:
             add(f"{key}[{index}]", f"{item!r} is listed twice")
         else:
@@ -126,7 +127,8 @@ def parse_ui(value: Any, key: str, public_host: str, add: AddProblem) -> UiIngre
         before.add(f"{key}.{unknown}", f"unknown key (allowed: {', '.join(UI_KEYS)})")
     host = value.get("host")
     if not (isinstance(host, str) and DNS_SUBDOMAIN.match(host) and "." in host):
-        before.add(f"{key}.host", f"{host!r} is required: a fully qualified, lower-case DNS name for the UI")
+        needed = "is required" if host is None else f"{shown(host)} is not valid"
+        before.add(f"{key}.host", f"{needed}: a fully qualified, lower-case DNS name for the UI")
     elif host == public_host:
         before.add(
             f"{key}.host",
@@ -139,7 +141,7 @@ def parse_ui(value: Any, key: str, public_host: str, add: AddProblem) -> UiIngre
     annotations = _string_map(value.get("annotations", {}), f"{key}.annotations", before.add)
     tls_secret_name = value.get("tlsSecretName", UiIngress.tls_secret_name)
     if not (isinstance(tls_secret_name, str) and DNS_SUBDOMAIN.match(tls_secret_name)):
-        before.add(f"{key}.tlsSecretName", f"{tls_secret_name!r} is not a valid Secret name (DNS-1123 subdomain)")
+        before.add(f"{key}.tlsSecretName", f"{shown(tls_secret_name)} is not a valid Secret name (DNS-1123 subdomain)")
     source_ranges = parse_source_ranges(value.get("sourceRanges", []), f"{key}.sourceRanges", before.add)
     if before.count:
         return None
@@ -249,14 +251,18 @@ def check_public_annotations(annotations: Mapping[str, Any], key: str, add: AddP
 def parse_parallelism(value: Any, key: str, add: AddProblem) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_PARALLELISM:
         return value
-    add(key, f"{value!r} must be an integer from 1 to {MAX_PARALLELISM}: how many Workflows may run at once")
+    add(key, f"{shown(value)} must be an integer from 1 to {MAX_PARALLELISM}: how many Workflows may run at once")
     return DEFAULT_PARALLELISM
 
 
 def parse_pod_security(value: Any, key: str, add: AddProblem) -> str:
     if value in POD_SECURITY_LEVELS:
         return str(value)
-    add(key, f"{value!r} is not a Pod Security Standard level (allowed: {', '.join(POD_SECURITY_LEVELS)})")
+    add(
+        key,
+        f"{shown(value)} is not a Pod Security Standard level (allowed: {', '.join(POD_SECURITY_LEVELS)})"
+        + did_you_mean(value, POD_SECURITY_LEVELS),
+    )
     return DEFAULT_POD_SECURITY
 
 
@@ -268,7 +274,7 @@ def parse_network_policy(value: Any, key: str, add: AddProblem) -> NetworkPolicy
         add(f"{key}.{unknown}", f"unknown key (allowed: {', '.join(NETWORK_POLICY_KEYS)})")
     enabled = value.get("enabled", True)
     if not isinstance(enabled, bool):
-        add(f"{key}.enabled", f"{enabled!r} must be true or false")
+        add(f"{key}.enabled", f"{shown(enabled)} must be true or false")
         enabled = True
     cidrs, excluded = DEFAULT_EGRESS_CIDRS, PRIVATE_RANGES
     if "egressCidrs" in value:  # the user's own list is taken as it is: private ranges too, if listed
@@ -342,7 +348,7 @@ def parse_workflow_service_accounts(value: Any, key: str, add: AddProblem) -> tu
     for index, name in enumerate(value):
         item = f"{key}[{index}]"
         if not (isinstance(name, str) and DNS_SUBDOMAIN.match(name)):
-            add(item, f"{name!r} is not a ServiceAccount name (DNS-1123 subdomain)")
+            add(item, f"{shown(name)} is not a ServiceAccount name (DNS-1123 subdomain)")
         elif reserved_account(name):
             add(
                 item,

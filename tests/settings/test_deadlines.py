@@ -41,7 +41,7 @@ def test_durations_and_seconds_are_accepted(value: Any, seconds: int) -> None:
         ("", "'' is not a deadline: write a duration such as 30m, 1h or 1h30m, or a number of seconds"),
         ("1d", "'1d' is not a deadline: write a duration such as 30m, 1h or 1h30m, or a number of seconds"),
         ("30 minutes", "'30 minutes' is not a deadline: write a duration such as 30m, 1h or 1h30m, or a number of seconds"),
-        (True, "True is not a deadline: write a duration such as 30m, 1h or 1h30m, or a number of seconds"),
+        (True, "true is not a deadline: write a duration such as 30m, 1h or 1h30m, or a number of seconds"),
         (1.5, "1.5 is not a deadline: write a duration such as 30m, 1h or 1h30m, or a number of seconds"),
         ("30s", "'30s' is 30s: a deadline must be at least 1m and at most 72h"),
         (0, "0 is 0s: a deadline must be at least 1m and at most 72h"),

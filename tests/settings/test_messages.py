@@ -4,6 +4,7 @@ parser internals."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 import yaml
 
 from settings.config import _PIPELINE_KEYS as PIPELINE_KEYS  # others add keys: the list itself is test_config's
+from settings.config import _TOP_LEVEL_KEYS as TOP_LEVEL_KEYS
 from settings.config import ConfigError, parse_settings
 from settings.messages import did_you_mean, nearest, shown, unknown_key, yaml_error
 from settings.stack_files import StackFileError, read_stack_config
@@ -96,7 +98,17 @@ def test_unknown_keys_are_told_the_nearest_allowed_key() -> None:
         f"{K}:ingress.classname: unknown key; did you mean 'className'? (allowed: className, annotations, "
         "tlsSecretName, path, sourceRanges)",
         f"{K}:pipelines[0] (p).event: unknown key; did you mean 'events'? (allowed: {', '.join(PIPELINE_KEYS)})",
-        f"{K}:pipelines[0] (p).events: must be a non-empty list of GitHub event names (e.g. [push, pull_request])",
+    ]  # and not also "events: must be a non-empty list": the misspelt key is that problem
+
+
+def test_a_misspelt_required_key_is_not_also_reported_missing() -> None:
+    found = problems(pipeline=[{"name": "p", "template": HELLO, "events": ["push"]}], pipelines=None)
+    assert len(found) == 1
+    assert found[0].startswith(f"{K}:pipeline: unknown key; did you mean 'pipelines'? (allowed: host, ")
+    # Both spelt: the unknown key is reported, and the real key's own problems too.
+    found = problems(pipelines=[{"name": "p", "template": HELLO, "event": ["push"], "events": "push"}])
+    assert found[1:] == [
+        f"{K}:pipelines[0] (p).events: must be a non-empty list of GitHub event names (e.g. [push, pull_request])"
     ]
 
 
@@ -168,3 +180,39 @@ def test_a_stack_file_that_is_not_yaml_says_where_without_the_parsers_internals(
         "Pulumi.t.yaml is not valid YAML: line 2, column 31: mapping values are not allowed here"
     )
     assert json.dumps(str(raised.value)).count("unicode") == 0
+
+
+# Wrong values for any key, including objects whose usual sub-keys are null or of the wrong type.
+WRONG_VALUES: list[Any] = [
+    None,
+    True,
+    False,
+    3,
+    [None],
+    [True],
+    {"zz": None},
+    {
+        key: None
+        for key in ("host", "enabled", "context", "appId", "privateKey", "className", "tlsSecretName", "path", "name")
+    }
+    | {"annotations": {"a": None}, "sourceRanges": [None], "logLines": True},
+]
+PYTHON = re.compile(r"\b(None|True|False)\b|<unicode string>|\{'")
+
+
+@pytest.mark.parametrize("key", [*TOP_LEVEL_KEYS, *(f"pipelines.{key}" for key in PIPELINE_KEYS)])
+def test_no_key_shows_python_for_a_wrong_value(key: str) -> None:
+    """Every key the config knows (those added later included), set to null or a wrong type: the problems name the
+    value as YAML does (null, true, [null]), never Python's None, True or {'...'}."""
+    leaks = []
+    for value in WRONG_VALUES:
+        if key.startswith("pipelines."):
+            field = key.partition(".")[2]
+            raw = stack_config(pipelines=[{"name": "p", "template": HELLO, "events": ["push"], field: value}])
+        else:
+            raw = {**stack_config(), f"{K}:{key}": json.dumps(value)}  # JSON null: what Pulumi hands over
+        try:
+            parse_settings(raw, PROJECT_ROOT)
+        except ConfigError as error:
+            leaks += [problem for problem in error.problems if PYTHON.search(problem)]
+    assert not leaks

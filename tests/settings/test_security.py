@@ -93,7 +93,7 @@ def test_every_bad_value_is_named() -> None:
         f"{K}:ui.annotations: must be a map of strings to strings (quote numbers and booleans)",
         f"{K}:ui.sourceRanges[0]: '10.0.0.1/8' is not a CIDR (10.0.0.1/8 has host bits set)",
         f"{K}:parallelism: 0 must be an integer from 1 to 10000: how many Workflows may run at once",
-        f"{K}:podSecurity: 'strict' is not a Pod Security Standard level (allowed: restricted, baseline, privileged)",
+        f"{K}:podSecurity: 'strict' is not a Pod Security Standard level (allowed: restricted, baseline, privileged); did you mean 'restricted'?",
         f"{K}:networkPolicy.x: unknown key (allowed: enabled, egressCidrs, egressPorts, apiServer, dnsCidrs)",
         f"{K}:networkPolicy.enabled: 'yes' must be true or false",
         f"{K}:networkPolicy.egressCidrs: must be a list of CIDRs, e.g. ['192.30.252.0/22', '2a0a:a440::/29']",
@@ -110,8 +110,8 @@ def test_every_bad_value_is_named() -> None:
     [
         ("argo-ui.example.com", "ui: must be an object with keys host, className, annotations, tlsSecretName, "
          "sourceRanges (host required)"),
-        ({}, "ui.host: None is required: a fully qualified, lower-case DNS name for the UI"),
-        ({"host": "UI.example.com", "tlsSecretName": "Bad"}, "ui.host: 'UI.example.com' is required: a fully "
+        ({}, "ui.host: is required: a fully qualified, lower-case DNS name for the UI"),
+        ({"host": "UI.example.com", "tlsSecretName": "Bad"}, "ui.host: 'UI.example.com' is not valid: a fully "
          "qualified, lower-case DNS name for the UI"),
     ],
 )
@@ -123,7 +123,7 @@ def test_parallelism_must_be_an_integer() -> None:
     assert problems(parallelism="ten") == [
         f"{K}:parallelism: 'ten' must be an integer from 1 to 10000: how many Workflows may run at once"
     ]
-    assert problems(parallelism=True)[0].startswith(f"{K}:parallelism: True must be an integer")
+    assert problems(parallelism=True)[0].startswith(f"{K}:parallelism: true must be an integer")
 
 
 def test_forks_must_be_a_boolean_on_a_pull_request_pipeline() -> None:
