@@ -27,6 +27,7 @@ from delivery.triggers import (
     compile_parameters,
     compile_trigger,
     failure_reason,
+    push_paths_unknown,
     well_known_expression,
     workflow_metadata,
 )
@@ -128,11 +129,21 @@ def simulate_pipeline(pipeline: Pipeline, env: Environment, check_runs: bool = F
             result.parameters[name] = None
             result.fires = False
             result.reason = f"Argo would answer HTTP 500: parameter {name} fails: {error}"
+    if result.fires:
+        result.notes.extend(path_filter_notes(pipeline, env))
     if result.fires and pipeline.status is not None:
         commit = argo_parameter_value(evaluate(well_known_expression("head_commit", pipeline.events), env))
         kind = "check_run" if check_runs else "status"
         result.status = {"context": pipeline.status.context, "commit": commit, "kind": kind}
     return result
+
+
+def path_filter_notes(pipeline: Pipeline, env: Environment) -> list[str]:
+    """Why a push with a path filter fired although the payload cannot tell its files (or nothing to say)."""
+    if not (pipeline.paths or pipeline.paths_ignore) or env.values["metadata"]["x-github-event"] != ["push"]:
+        return []
+    unknown = push_paths_unknown(env.values["payload"])
+    return [f"path filter passed without looking at files: {unknown}"] if unknown else []
 
 
 def header_value(env: Environment) -> str:

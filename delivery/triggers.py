@@ -11,7 +11,6 @@ what the bindings do.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -25,6 +24,7 @@ from delivery.github_events import (
     FORK_EVENTS,
     PULL_REQUEST_EVENTS,
 )
+from delivery.globs import anchored, glob_to_regexp, list_expression, literal_regexp, parse_glob
 from delivery.workflow_names import DELIVERY_GUID, workflow_name_expression
 from settings.config import EVENTS_DISCRIMINATOR, PayloadField, Pipeline, RawExpression
 
@@ -32,7 +32,6 @@ LABEL_PREFIX = "argo-github-webhooks"
 EVENT_HEADER = 'metadata["x-github-event"]'
 DELIVERY_HEADER = 'metadata["x-github-delivery"]'
 
-_GO_REGEXP_META = re.compile(r"([\\.+*?()|\[\]{}^$])")  # the characters Go's regexp.QuoteMeta escapes
 _LABEL_VALUE = r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$"
 
 
@@ -48,6 +47,7 @@ class ConditionKind(Enum):
     CHECK_HEAD_IN_REPOSITORY = "check_head_in_repository"
     NOT_PULL_REQUEST_COMMENT = "not_pull_request_comment"
     ORGANIZATION = "organization"
+    PATHS = "paths"
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class Condition:
     expression: str
     subject: str
     allowed: tuple[str, ...]
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the pattern lists tested, by key ("branches-ignore")
 
 
 @dataclass(frozen=True)
@@ -104,34 +105,6 @@ def _header(header: str) -> str:
     return f'({header} ?? [""])[0]'
 
 
-def glob_to_regexp(pattern: str) -> str:
-    """A branch glob with GitHub Actions' semantics as an RE2 fragment: `*` no '/', `**` anything, `?` one non-'/'."""
-    parts = []
-    index = 0
-    while index < len(pattern):
-        if pattern.startswith("**", index):
-            parts.append(".*")
-            index += 2
-        elif pattern[index] == "*":
-            parts.append("[^/]*")
-            index += 1
-        elif pattern[index] == "?":
-            parts.append("[^/]")
-            index += 1
-        else:
-            parts.append(_GO_REGEXP_META.sub(r"\\\1", pattern[index]))
-            index += 1
-    return "".join(parts)
-
-
-def _literal_regexp(text: str) -> str:
-    return _GO_REGEXP_META.sub(r"\\\1", text)
-
-
-def _anchored(alternatives: Sequence[str], prefix: str = "", flags: str = "") -> str:
-    return f"{flags}^{_literal_regexp(prefix)}(?:{'|'.join(alternatives)})$"
-
-
 def _event_condition(event: str) -> Condition:
     return Condition(ConditionKind.EVENT, f"{EVENT_HEADER} == [{quote(event)}]", _header(EVENT_HEADER), (event,))
 
@@ -140,13 +113,8 @@ def _clause(pipeline: Pipeline, event: str) -> EventClause:
     conditions = [_event_condition(event)]
     if event == "push":
         conditions.append(Condition(ConditionKind.NOT_DELETED, "payload?.deleted != true", _string_at(("ref",)), ()))
-    if pipeline.branches and event in BRANCH_SOURCES:
-        source = BRANCH_SOURCES[event]
-        subject = _string_at(source.path)
-        regexp = _anchored([glob_to_regexp(pattern) for pattern in pipeline.branches], source.prefix)
-        conditions.append(
-            Condition(ConditionKind.BRANCH, f"{subject} matches {quote(regexp)}", subject, pipeline.branches)
-        )
+    if event in BRANCH_SOURCES and (branch := _ref_condition(pipeline, event)):
+        conditions.append(branch)
     if pipeline.actions and event not in EVENTS_WITHOUT_ACTION:
         subject = _string_at(("action",))
         allowed = ", ".join(quote(action) for action in pipeline.actions)
@@ -157,6 +125,8 @@ def _clause(pipeline: Pipeline, event: str) -> EventClause:
         conditions.append(_organization_condition(pipeline.organizations))
     if event in FORK_EVENTS and not pipeline.forks:
         conditions.append(_own_code_condition(event))
+    if event == "push" and (pipeline.paths or pipeline.paths_ignore):
+        conditions.append(_push_paths_condition(pipeline))  # last: the one test that walks the commits
     return EventClause(event, tuple(conditions))
 
 
@@ -194,10 +164,103 @@ def _own_code_condition(event: str) -> Condition:
     raise KeyError(event)
 
 
+def _ref_filters(pipeline: Pipeline, event: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The ref pattern lists that apply to `event`, by key: tags only ever filter pushes."""
+    lists = {"branches": pipeline.branches, "branches-ignore": pipeline.branches_ignore}
+    if event == "push":
+        lists.update({"tags": pipeline.tags, "tags-ignore": pipeline.tags_ignore})
+    return tuple((key, patterns) for key, patterns in lists.items() if patterns)
+
+
+def _one_kind(subject: str, patterns: tuple[str, ...], ignored: tuple[str, ...], prefix: str) -> str | None:
+    """Whether `subject` passes a ref filter of one kind (branches or tags): `patterns` read in order, or not one
+    of `ignored`; None without a filter. With a prefix, refs of the other kind never pass."""
+    if patterns:
+        return list_expression(subject, [parse_glob(pattern) for pattern in patterns], prefix)
+    if not ignored:
+        return None
+    regexp = anchored([glob_to_regexp(pattern) for pattern in ignored], prefix)
+    if not prefix:
+        return f"!({subject} matches {quote(regexp)})"
+    return f"({subject} startsWith {quote(prefix)} && !({subject} matches {quote(regexp)}))"
+
+
+def _ref_condition(pipeline: Pipeline, event: str) -> Condition | None:
+    """As GitHub Actions: a push with only branch filters never runs for tags, one with only tag filters never for
+    branches, one with both runs when the filter of its ref's kind passes; pull requests test their base branch."""
+    source = BRANCH_SOURCES[event]
+    subject = _string_at(source.path)
+    filters = _ref_filters(pipeline, event)
+    if not filters:
+        return None
+    tests = [_one_kind(subject, pipeline.branches, pipeline.branches_ignore, source.prefix)]
+    if event == "push":
+        tests.append(_one_kind(subject, pipeline.tags, pipeline.tags_ignore, "refs/tags/"))
+    present = [test for test in tests if test is not None]
+    expression = present[0] if len(present) == 1 else "(" + " || ".join(present) + ")"
+    allowed = tuple(pattern for _, patterns in filters for pattern in patterns)
+    return Condition(ConditionKind.BRANCH, expression, subject, allowed, filters)
+
+
+# GitHub's push payloads list at most this many commits (webhook reference, push, `commits`); a push listing that
+# many may have more, whose files the payload does not carry.
+MAX_PAYLOAD_COMMITS = 2048
+
+
+def _push_paths_condition(pipeline: Pipeline) -> Condition:
+    """Whether a push changes a file the path filter wants, from its commits' added, modified and removed lists.
+
+    It passes when the payload cannot tell, as Actions runs when it cannot compute a diff: a tag push (Actions does
+    not evaluate path filters for tags), a force push (the payload lists the new commits, not the two-dot diff
+    before..after), no commits listed (a new branch at an existing commit), or as many commits as GitHub lists at
+    most. A push whose commits change no file does not pass.
+    """
+    if pipeline.paths:
+        key, patterns = "paths", pipeline.paths
+        wanted = list_expression("#", [parse_glob(pattern) for pattern in patterns])
+    else:
+        key, patterns = "paths-ignore", pipeline.paths_ignore
+        wanted = f"!(# matches {quote(anchored([glob_to_regexp(pattern) for pattern in patterns]))})"
+    commits = '(payload?.commits ?? [])'
+    changed = " || ".join(f"any(#?.{change} ?? [], {wanted})" for change in ("added", "modified", "removed"))
+    expression = (
+        f'({_string_at(("ref",))} startsWith "refs/tags/" || payload?.forced == true || len({commits}) == 0'
+        f" || len({commits}) >= {MAX_PAYLOAD_COMMITS} || any({commits}, {changed}))"
+    )
+    return Condition(ConditionKind.PATHS, expression, commits, patterns, ((key, patterns),))
+
+
+def push_paths_unknown(payload: Mapping[str, Any]) -> str | None:
+    """Why the push payload cannot tell which files changed (the path filter then passes), or None if it can."""
+    commits = payload.get("commits")
+    if str(payload.get("ref", "")).startswith("refs/tags/"):
+        return "a tag push: GitHub Actions does not evaluate path filters for tags either"
+    if payload.get("forced") is True:
+        return (
+            "a force push: the payload lists the commits pushed, not the files of the two-dot diff before..after, "
+            "so it runs"
+        )
+    if not isinstance(commits, list) or not commits:
+        return "the payload lists no commits (e.g. a new branch at an existing commit), so it runs"
+    if len(commits) >= MAX_PAYLOAD_COMMITS:
+        return f"the payload lists {len(commits)} commits, the most GitHub lists: there may be more, so it runs"
+    return None
+
+
+def changed_files(commits: Any) -> list[str]:
+    """The files a push payload's commits add, modify or remove, each once, in order."""
+    files: dict[str, None] = {}
+    for commit in commits if isinstance(commits, list) else []:
+        for change in ("added", "modified", "removed"):
+            listed = commit.get(change) if isinstance(commit, dict) else None
+            files.update(dict.fromkeys(str(name) for name in listed or []))
+    return list(files)
+
+
 def _organization_condition(organizations: Sequence[str]) -> Condition:
     """Every organization webhook's payload carries `organization`; GitHub logins are case-insensitive."""
     subject = _string_at(("organization", "login"))
-    regexp = _anchored([_literal_regexp(login) for login in organizations], flags="(?i)")
+    regexp = anchored([literal_regexp(login) for login in organizations], flags="(?i)")
     return Condition(ConditionKind.ORGANIZATION, f"{subject} matches {quote(regexp)}", subject, tuple(organizations))
 
 
@@ -219,13 +282,13 @@ def _same_repository_condition() -> Condition:
 
 def _repository_condition(repositories: Sequence[str]) -> Condition:
     """`name` matches repository.name, `owner/name` repository.full_name; GitHub names are case-insensitive."""
-    names = [_literal_regexp(repository) for repository in repositories if "/" not in repository]
-    full_names = [_literal_regexp(repository) for repository in repositories if "/" in repository]
+    names = [literal_regexp(repository) for repository in repositories if "/" not in repository]
+    full_names = [literal_regexp(repository) for repository in repositories if "/" in repository]
     tests = []
     if names:
-        tests.append(f"{_string_at(('repository', 'name'))} matches {quote(_anchored(names, flags='(?i)'))}")
+        tests.append(f"{_string_at(('repository', 'name'))} matches {quote(anchored(names, flags='(?i)'))}")
     if full_names:
-        tests.append(f"{_string_at(('repository', 'full_name'))} matches {quote(_anchored(full_names, flags='(?i)'))}")
+        tests.append(f"{_string_at(('repository', 'full_name'))} matches {quote(anchored(full_names, flags='(?i)'))}")
     expression = tests[0] if len(tests) == 1 else f"({' || '.join(tests)})"
     return Condition(ConditionKind.REPOSITORY, expression, _string_at(("repository", "full_name")), tuple(repositories))
 
@@ -357,11 +420,9 @@ def failure_reason(condition: Condition, subject: object, trigger: Trigger) -> s
     if condition.kind is ConditionKind.NOT_DELETED:
         return f"push deleted {subject or 'a ref'} (deleted: true): nothing to check out"
     if condition.kind is ConditionKind.BRANCH:
-        text = str(subject)
-        if text.startswith("refs/tags/"):
-            return f"{text} is a tag, not a branch; branch filter is {allowed}"
-        branch = text.removeprefix("refs/heads/")
-        return f"branch {branch or '(none)'} does not match {allowed}"
+        return _ref_failure(str(subject), dict(condition.filters))
+    if condition.kind is ConditionKind.PATHS:
+        return _paths_failure(changed_files(subject), dict(condition.filters))
     if condition.kind is ConditionKind.ACTION:
         return f"action {subject or '(none)'} not in {allowed}"
     if condition.kind is ConditionKind.SAME_REPOSITORY:
@@ -384,3 +445,37 @@ def failure_reason(condition: Condition, subject: object, trigger: Trigger) -> s
     if condition.kind is ConditionKind.ORGANIZATION:
         return f"organization {subject or '(none)'} not in {allowed}"
     return f"repository {subject or '(none)'} not in {allowed}"
+
+
+def _ref_failure(ref: str, filters: Mapping[str, tuple[str, ...]]) -> str:
+    branch_keys = [key for key in ("branches", "branches-ignore") if key in filters]
+    tag_keys = [key for key in ("tags", "tags-ignore") if key in filters]
+    if ref.startswith("refs/tags/"):
+        if not tag_keys:
+            return f"{ref} is a tag, not a branch; branch filter is {_describe(filters, branch_keys)}"
+        return _not_matching("tag", ref.removeprefix("refs/tags/"), filters, tag_keys[0])
+    if not branch_keys:
+        return f"{ref or '(none)'} is not a tag; tag filter is {_describe(filters, tag_keys)}"
+    return _not_matching("branch", ref.removeprefix("refs/heads/"), filters, branch_keys[0])
+
+
+def _describe(filters: Mapping[str, tuple[str, ...]], keys: list[str]) -> str:
+    return "; ".join(
+        ", ".join(filters[key]) if not key.endswith("-ignore") else f"{key}: {', '.join(filters[key])}" for key in keys
+    )
+
+
+def _not_matching(kind: str, name: str, filters: Mapping[str, tuple[str, ...]], key: str) -> str:
+    if key.endswith("-ignore"):
+        return f"{kind} {name or '(none)'} is ignored ({key}: {', '.join(filters[key])})"
+    return f"{kind} {name or '(none)'} does not match {', '.join(filters[key])}"
+
+
+def _paths_failure(files: list[str], filters: Mapping[str, tuple[str, ...]]) -> str:
+    if not files:
+        return "the push changes no file (its commits add, modify and remove none): a path filter needs one"
+    shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+    key, patterns = next(iter(filters.items()))
+    if key == "paths-ignore":
+        return f"every changed file ({shown}) is ignored (paths-ignore: {', '.join(patterns)})"
+    return f"no changed file ({shown}) matches paths {', '.join(patterns)}"

@@ -16,7 +16,6 @@ from typing import Any
 
 from delivery.expr import expression_compile_error
 from delivery.github_events import (
-    BRANCH_SOURCES,
     EVENTS_WITHOUT_ACTION,
     EVENTS_WITHOUT_REPOSITORY,
     FORK_EVENTS,
@@ -25,6 +24,7 @@ from delivery.github_events import (
 from delivery.workflow_names import MAX_PIPELINE_NAME_LENGTH
 from settings.containment import containment_problems
 from settings.deadlines import pipeline_deadline
+from settings.filters import parse_filters
 from settings.github_access import (
     GitHubAccess,
     StatusReport,
@@ -71,7 +71,6 @@ _PAYLOAD_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PARAMETER_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _CHART_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
 _INGRESS_PATH = re.compile(r"^/([A-Za-z0-9._~-]+/)*$")
-_BRANCH_PATTERN_FORBIDDEN = re.compile(r"[\s~^:\\\[\]]|\.\.|@\{|//")
 
 _TOP_LEVEL_KEYS = (
     "host",
@@ -104,6 +103,11 @@ _PIPELINE_KEYS = (
     "status",
     "forks",
     "deadline",
+    "branches-ignore",
+    "tags",
+    "tags-ignore",
+    "paths",
+    "paths-ignore",
 )
 
 
@@ -159,6 +163,12 @@ class Pipeline:
     forks: bool = False  # pull requests whose head repository is not the base repository start it too
     organizations: tuple[str, ...] = ()  # as the stack spells them; empty: every organization of the stack
     deadline_seconds: int | None = None  # the runs' activeDeadlineSeconds; None: the template's own is kept
+    # GitHub Actions' filters (delivery.globs): ordered lists with `!`, or the `-ignore` list of the same kind
+    branches_ignore: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    tags_ignore: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    paths_ignore: tuple[str, ...] = ()
 
     @property
     def well_known_parameters(self) -> tuple[str, ...]:
@@ -525,11 +535,12 @@ def _parse_pipeline(
     events = _parse_events(entry.get("events"), f"{item}.events", problems)
     # Checks of what the events carry would only repeat a misspelt event as a knock-on problem: skip them then.
     events_complete = len(problems.items) == before_events
-    branches = _string_list(entry.get("branches", []), f"{item}.branches", _branch_pattern_problem, problems)
+    filters = parse_filters(entry, events if events_complete else (), item, problems.add)
+    branches = filters.branches
     actions = _string_list(entry.get("actions", []), f"{item}.actions", _action_problem, problems)
     repositories = _string_list(entry.get("repositories", []), f"{item}.repositories", _repository_problem, problems)
     if events_complete:
-        _check_filters_apply(events, branches, actions, repositories, item, problems)
+        _check_filters_apply(events, actions, repositories, item, problems)
         _check_actions_known(events, entry.get("actions", []), f"{item}.actions", problems)
     for event in events:  # e.g. Argo refuses repository transfers: deployable, but the user should know
         for warning in catalogue().warnings_for(event, actions):
@@ -564,6 +575,11 @@ def _parse_pipeline(
         forks=forks,
         organizations=organizations,
         deadline_seconds=deadline,
+        branches_ignore=filters.branches_ignore,
+        tags=filters.tags,
+        tags_ignore=filters.tags_ignore,
+        paths=filters.paths,
+        paths_ignore=filters.paths_ignore,
     )
 
 
@@ -645,19 +661,6 @@ def _string_list(value: Any, key: str, check: Callable[[str], str | None], probl
     return tuple(items)
 
 
-def _branch_pattern_problem(pattern: str) -> str | None:
-    if pattern.startswith("!"):
-        return f"{pattern!r}: negated patterns are not supported; list the branches to match"
-    if pattern.startswith("refs/"):
-        return f"{pattern!r}: write the branch name or glob (e.g. 'main', 'release/*'), not the full ref"
-    if _BRANCH_PATTERN_FORBIDDEN.search(pattern) or pattern.startswith("/") or pattern.endswith("/"):
-        return (
-            f"{pattern!r} is not a branch glob: use branch name characters with '*' (anything but '/'), "
-            "'**' (anything) and '?' (one character but '/')"
-        )
-    return None
-
-
 def _check_actions_known(events: tuple[str, ...], raw_actions: Any, key: str, problems: _Problems) -> None:
     """An action none of the events carries never matches: refuse it, with the nearest action they do carry."""
     with_actions = [event for event in events if catalogue().actions.get(event)]
@@ -685,7 +688,6 @@ def _repository_problem(repository: str) -> str | None:
 
 def _check_filters_apply(
     events: tuple[str, ...],
-    branches: tuple[str, ...],
     actions: tuple[str, ...],
     repositories: tuple[str, ...],
     item: str,
@@ -693,13 +695,6 @@ def _check_filters_apply(
 ) -> None:
     if not events:
         return
-    without_branch = [event for event in events if event not in BRANCH_SOURCES]
-    if branches and without_branch:
-        problems.add(
-            f"{item}.branches",
-            f"does not apply to {', '.join(without_branch)} (branch filters work with {', '.join(BRANCH_SOURCES)}); "
-            "split the pipeline or drop the filter",
-        )
     if actions and all(event in EVENTS_WITHOUT_ACTION for event in events):
         problems.add(f"{item}.actions", f"does not apply: none of {', '.join(events)} carries an action")
     if repositories and all(event in EVENTS_WITHOUT_REPOSITORY for event in events):

@@ -8,8 +8,8 @@ module per phase, as expr's own tree is laid out:
 * `lexer` and `parser` (building the `ast`), for ALL of expr's syntax (precedence table, `??` not mixable with other
   operators, chained `<`, `;` sequences, `if {} else {}`, `"\\u{1F600}"`, comments, raw and bytes literals, at most
   10,000 nodes), so that an invalid expression (InvalidExpression: Argo fails every delivery) is told apart from valid
-  syntax this package does not evaluate (UnsupportedExpression: predicates, map literals, slices, `let`, most
-  builtins: "not simulated");
+  syntax this package does not evaluate (UnsupportedExpression: predicates other than all, any and none, map
+  literals, slices, `let`, most builtins: "not simulated");
 * `checker`, the type checker (over `gotypes`), because with `expr.Env` some mistakes fail at compile time even on
   branches never taken;
 * `optimizer`, the rewrites that change results: `x in ["a", "b"]` becomes a map lookup, and constant folding

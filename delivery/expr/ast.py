@@ -104,6 +104,20 @@ class InStrings:
 
 
 @dataclass(frozen=True)
+class Pointer:
+    """`#` inside a predicate: the element the innermost predicate is at."""
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """`any(xs, p)`, `all(xs, p)`, `none(xs, p)`: the predicate `body` tested on each element of `collection`."""
+
+    name: str
+    collection: Node
+    body: Node
+
+
+@dataclass(frozen=True)
 class Unimplemented:
     """Valid expr syntax this package does not evaluate (map literals, predicates, slices, ...): type-checked as far as
     expr's checker would refuse it for sure, then reported as outside the subset."""
@@ -129,5 +143,7 @@ Node = (
     | Call
     | Sequence
     | InStrings
+    | Pointer
+    | Predicate
     | Unimplemented
 )

@@ -29,6 +29,9 @@ _PREDICATES = {
     "find": "ep", "findIndex": "ep", "findLast": "ep", "findLastIndex": "ep", "groupBy": "ep", "sortBy": "epe?",
     "reduce": "epe?",
 }
+# The predicate builtins evaluated here: each tests a boolean predicate on every element (compiler.go: OpBegin, a
+# loop of OpJumpIfTrue / OpJumpIfFalse, OpEnd).
+_EVALUATED_PREDICATES = frozenset({"all", "any", "none"})
 # Every builtin of expr v1.17.8 (builtin/builtin.go): a call of any other name is a call of an (unknown) variable.
 _BUILTIN_NAMES = frozenset(_PREDICATES) | frozenset({
     "len", "type", "abs", "ceil", "floor", "round", "int", "float", "string", "trim", "trimPrefix", "trimSuffix",

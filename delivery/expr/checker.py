@@ -21,6 +21,8 @@ from delivery.expr.ast import (
     Member,
     Nil,
     Node,
+    Pointer,
+    Predicate,
     Sequence,
     Str,
     Unary,
@@ -86,6 +88,7 @@ class _Checker:
     def __init__(self, names: Mapping[str, _Nature]) -> None:
         self.names = dict(names)
         self.unimplemented: list[str] = []
+        self.pointers: list[_Nature] = []  # the element type of each predicate the checker is inside (checker.begin)
 
     def visit(self, node: Node) -> _Nature:
         match node:
@@ -142,6 +145,10 @@ class _Checker:
                 return [self.visit(item) for item in items][-1]
             case Call(name, args) if name in _ARITY:
                 return _check_call(name, [self.visit(arg) for arg in args])
+            case Pointer():
+                return self.pointers[-1] if self.pointers else _UNKNOWN
+            case Predicate(name, collection, body):
+                return self.predicate(name, collection, body)
             case Call(name, args):
                 return self.call_of_variable(name, args)
             case Unimplemented("a bytes literal"):
@@ -171,6 +178,20 @@ class _Checker:
                 natures = [self.visit(child) for child in children]
                 return _Nature(nature) if nature else natures[0]
         raise TypeError(f"not an expression node: {type(node).__name__}")
+
+    def predicate(self, name: str, collection: Node, body: Node) -> _Nature:
+        """checker.BuiltinNode for all/any/none: an array (or an unknown type) and a predicate giving a bool."""
+        nature = self.visit(collection)
+        if nature.kind != "array" and not _unknown(nature):
+            raise InvalidExpression(f"builtin {name} takes only array (got {_GO_TYPES[nature.kind]})")
+        self.pointers.append(nature.elem or _UNKNOWN if nature.kind == "array" else _UNKNOWN)
+        try:
+            result = self.visit(body)
+        finally:
+            self.pointers.pop()
+        if result.kind != "bool" and not _unknown(result):
+            raise InvalidExpression(f"predicate should return boolean (got {_GO_TYPES[result.kind]})")
+        return _BOOL
 
     def ident(self, name: str) -> _Nature:
         """Variables first, then builtins: `upper` alone has a function's type in expr's checker, not an unknown name.

@@ -14,6 +14,7 @@ from delivery.expr.ast import (
     Int,
     Member,
     Node,
+    Predicate,
     Sequence,
     Str,
     Unary,
@@ -44,6 +45,8 @@ def _children(node: Node) -> tuple[Node, ...]:
             return (cond, then, otherwise)
         case Call(_, args):
             return args
+        case Predicate(_, collection, body):
+            return (collection, body)
     return ()
 
 
@@ -68,6 +71,8 @@ def _rebuild(node: Node, children: list[Node]) -> Node:
             return Conditional(children[0], children[1], children[2])
         case Call(name):
             return Call(name, tuple(children))
+        case Predicate(name):
+            return Predicate(name, children[0], children[1])
     return node
 
 

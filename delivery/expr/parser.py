@@ -20,12 +20,14 @@ from delivery.expr.ast import (
     Member,
     Nil,
     Node,
+    Pointer,
+    Predicate,
     Sequence,
     Str,
     Unary,
     Unimplemented,
 )
-from delivery.expr.builtin import _ARITY, _BUILTIN_NAMES, _PREDICATES
+from delivery.expr.builtin import _ARITY, _BUILTIN_NAMES, _EVALUATED_PREDICATES, _PREDICATES
 from delivery.expr.errors import _syntax_error
 from delivery.expr.lexer import _is_identifier, _lex, _Token
 from delivery.expr.recursion import _deep
@@ -229,6 +231,8 @@ class _Parser:
                 if self.is_("identifier"):
                     name = self.current.value
                     self.next()
+            if token.value == "#" and not name:
+                return self.postfix(self.node(Pointer()))
             return self.postfix(self.node(Unimplemented(f"the predicate pointer #{name}")))
         if self.is_("operator", "::"):
             self.next()
@@ -314,6 +318,9 @@ class _Parser:
         if self.is_("operator", ","):
             self.next()
         self.expect("bracket", ")")
+        match arguments:
+            case [collection, Unimplemented("a predicate", (body,))] if token.value in _EVALUATED_PREDICATES:
+                return self.node(Predicate(token.value, collection, body))
         return self.node(Unimplemented(f"the predicate builtin {token.value}()", tuple(arguments)))
 
     def predicate(self) -> Node:

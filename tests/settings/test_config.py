@@ -233,12 +233,14 @@ def test_pipeline_keys_names_and_uniqueness() -> None:
     )
     assert found == [
         "argo-github-webhooks:pipelines[0] (Scan_All).evnets: unknown key; did you mean 'events'? (allowed: name, "
-        "template, events, branches, actions, repositories, organizations, parameters, status, forks, deadline)",
+        "template, events, branches, actions, repositories, organizations, parameters, status, forks, deadline, "
+        "branches-ignore, tags, tags-ignore, paths, paths-ignore)",
         "argo-github-webhooks:pipelines[0] (Scan_All).name: 'Scan_All' is not a valid pipeline name (DNS-1123 label: "
         "a-z, 0-9, '-')",
         "argo-github-webhooks:pipelines[2] (dup).name: 'dup' is used by pipelines[1] too (names must be unique)",
         "argo-github-webhooks:pipelines[3]: must be an object with keys name, template, events, branches, actions, "
-        "repositories, organizations, parameters, status, forks, deadline",
+        "repositories, organizations, parameters, status, forks, deadline, branches-ignore, tags, tags-ignore, paths, "
+        "paths-ignore",
     ]
 
 
@@ -288,22 +290,22 @@ def test_filter_values() -> None:
         pipelines=[
             pipeline(
                 events=["pull_request"],
-                branches=["!main", "refs/heads/main", "feat ure", "a..b", "", "release/**"],
+                branches=["!main", "refs/heads/main", "feat ure", "a..b", "", "release/**", "v[1-]"],
                 actions=["Opened", "closed"],
                 repositories=["ok-repo", "acme/ok.repo", "a/b/c", "bad repo", "-bad/x"],
             )
         ]
     )
     assert found == [
-        "argo-github-webhooks:pipelines[0] (p).branches[0]: '!main': negated patterns are not supported; list the "
-        "branches to match",
         "argo-github-webhooks:pipelines[0] (p).branches[1]: 'refs/heads/main': write the branch name or glob "
         "(e.g. 'main', 'release/*'), not the full ref",
-        "argo-github-webhooks:pipelines[0] (p).branches[2]: 'feat ure' is not a branch glob: use branch name characters "
-        "with '*' (anything but '/'), '**' (anything) and '?' (one character but '/')",
-        "argo-github-webhooks:pipelines[0] (p).branches[3]: 'a..b' is not a branch glob: use branch name characters "
-        "with '*' (anything but '/'), '**' (anything) and '?' (one character but '/')",
+        "argo-github-webhooks:pipelines[0] (p).branches[2]: 'feat ure' can never match: git refuses branch names with "
+        "spaces, '~', '^', ':', '..', '@{', '//' or a leading or trailing '/'",
+        "argo-github-webhooks:pipelines[0] (p).branches[3]: 'a..b' can never match: git refuses branch names with "
+        "spaces, '~', '^', ':', '..', '@{', '//' or a leading or trailing '/'",
         "argo-github-webhooks:pipelines[0] (p).branches[4]: '' is not a non-empty string",
+        "argo-github-webhooks:pipelines[0] (p).branches[6]: 'v[1-]': '[1-]': '-' cannot be in a class, which holds "
+        "only letters, digits and the ranges a-z, A-Z, 0-9",
         "argo-github-webhooks:pipelines[0] (p).actions[0]: 'Opened' is not an action name (lower case, e.g. 'opened')",
         "argo-github-webhooks:pipelines[0] (p).repositories[2]: 'a/b/c' is not a repository 'name' or 'owner/name'",
         "argo-github-webhooks:pipelines[0] (p).repositories[3]: 'bad repo' is not a repository 'name' or 'owner/name'",
