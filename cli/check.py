@@ -76,6 +76,8 @@ def check_stack(project_root: Path, stack: str, strict: bool = False) -> CheckRe
         settings, errors, warnings = None, error.problems, error.warnings
     for problem in errors:
         missing = _MISSING_KEY.match(problem)
+        if any(re.match(rf"{re.escape(path)}[:.\[]", problem) for path in encrypted):
+            continue  # a value only the Pulumi CLI can read: listed under not_checked, its content checked at preview
         if environments and missing:  # an ESC environment may supply it: say so instead of failing
             report.not_checked.append(
                 f"{missing['key']}: not in the stack file; the ESC environment(s) {', '.join(environments)} must "

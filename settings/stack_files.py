@@ -104,7 +104,9 @@ def esc_environments(project_root: Path, stack: str) -> list[str]:
 
 def _stack_values(project_root: Path, stack: str) -> dict[str, Any]:
     values = _load_yaml(project_root / f"Pulumi.{stack}.yaml").get("config") or {}
-    return {(key if ":" in key else f"{PROJECT}:{key}"): value for key, value in values.items()}
+    if not isinstance(values, dict):
+        raise StackFileError(f"Pulumi.{stack}.yaml: config must be a mapping of keys to values")
+    return {(str(key) if ":" in str(key) else f"{PROJECT}:{key}"): value for key, value in values.items()}
 
 
 def _is_encrypted(value: Any) -> bool:

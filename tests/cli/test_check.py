@@ -244,3 +244,24 @@ def test_check_is_a_command_of_the_entry_point(capsys: pytest.CaptureFixture[str
     assert "  check      check a stack's config and templates offline, as pulumi preview would\n" in (
         capsys.readouterr().err
     )
+
+
+def test_an_encrypted_value_of_any_key_is_not_reported_as_wrong(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`pulumi config set --secret host ...` is deployable: the check cannot read the value, so it does not judge it."""
+    code, out, _ = check(capsys, project(tmp_path, {**GOOD, f"{K}:host": {"secure": "v1:CCCC"}}), "--stack", "t")
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        "stack t: deployable; 0 warnings",
+        f"not checked: {K}:host: encrypted (secure:); only the Pulumi CLI can decrypt it: checked as present and "
+        "secret, its content at pulumi preview",
+    ]
+
+
+def test_a_stack_file_whose_config_is_not_a_mapping_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project(tmp_path, GOOD)
+    (tmp_path / "Pulumi.t.yaml").write_text("config: [host]\n")
+    code, out, err = check(capsys, tmp_path, "--stack", "t", "--json")
+    assert (code, err) == (2, "")
+    assert json.loads(out) == {"error": "Pulumi.t.yaml: config must be a mapping of keys to values", "exit_code": 2}
