@@ -18,7 +18,7 @@ from cli.redeliver import already_ran, main
 from settings.config import parse_settings
 from settings.stack_files import read_stack_config
 from tests.fakes.clock import FakeClock
-from tests.fakes.github import FakeGitHub, OrganizationWebhooks, error
+from tests.fakes.github import FakeGitHub, FakeResponse, OrganizationWebhooks, error
 from tests.harness import checkout_copy, fixture_project, project_with_stack
 
 TOKEN = "ghp_redeliver_test"
@@ -670,3 +670,22 @@ def test_no_failed_deliveries_only_where_they_were_read(
     assert err == (
         f"error: organization example-org-labs: no webhook posts to {CI_URL} (has `pulumi up` run for this stack?)\n"
     )
+
+
+def test_a_deliveries_page_linking_back_stops_with_exit_1_instead_of_looping(
+    github: GitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 15: redeliver followed rel="next" without a cap; a page linking to itself looped until CI's timeout."""
+    org_hook, _ = prod_scenario(github)
+    listing = f"/orgs/example-org/hooks/{org_hook}/deliveries"
+    page = [github.api._list_item(github.api.deliveries[org_hook][0])]
+    looping = FakeResponse(200, page, {"Link": f'<{github.fake.url(listing, per_page=100, cursor="v1_1")}>; rel="next"'})
+    github.fake.answer_next("GET", "/orgs/{org}/hooks/{hook_id}/deliveries", looping, looping, looping)
+    code, _, err = github.run(capsys, "--stack", "prod")
+    assert code == 1
+    assert github.fake.writes == 0
+    assert err.splitlines()[-1] == (
+        f"error: stopped early: GET orgs/example-org/hooks/{org_hook}/deliveries: HTTP 200: page 2 links to a page "
+        f"already fetched ({listing}?per_page=100&cursor=v1_1)"
+    )
+    assert sum(request.path == listing for request in github.fake.requests) == 2  # never a third time
