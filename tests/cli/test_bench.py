@@ -253,3 +253,19 @@ def test_the_text_report_says_pass_and_fail(
         in lines
     )
     assert "| commit status + clone (secret-scan), GitHub App | 11 | 8 | 62 |" in lines
+
+
+def test_a_failed_measurement_exits_2_with_one_json_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def failing(*args: str) -> dict[str, object]:
+        raise bench.MeasurementFailed(f"worker {' '.join(args)} failed:\nthe floor imported inside the clock")
+
+    monkeypatch.setattr(bench, "_worker", failing)
+    assert bench.main(["--cells", "1x1", "--repeat", "1", "--json"]) == 2
+    out, err = capsys.readouterr()
+    document = json.loads(out)
+    assert (set(document), document["exit_code"]) == ({"error", "exit_code"}, 2)
+    assert document["error"].startswith("worker program --cell 1x1 --record ")
+    assert document["error"].endswith(" failed:\nthe floor imported inside the clock")
+    assert err == ""
