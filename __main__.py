@@ -9,6 +9,7 @@ from components.argo_workflows import ArgoWorkflows, ArgoWorkflowsArgs
 from components.github_app import GitHubApp, GitHubAppArgs
 from components.github_webhooks import OrganizationWebhook, OrganizationWebhookArgs
 from components.pipeline import EventPipeline, EventPipelineArgs
+from components.required_checks import OrganizationRequiredChecks, OrganizationRequiredChecksArgs
 from components.webhook_auth import WebhookAuth, WebhookAuthArgs
 from delivery.status_hooks import StatusReporting
 from settings.pulumi_config import github_credentials, load_settings
@@ -80,7 +81,31 @@ organizations = {
     for organization in settings.organizations
 }
 
+# One ruleset per organization with required pipelines, pinned to the App (settings refuse `required` without one);
+# made with the organization's provider once its hook (and so everything that reports the checks) exists.
+required = settings.required_checks
+rulesets = {
+    organization: OrganizationRequiredChecks(
+        f"required-checks-{organization}",
+        OrganizationRequiredChecksArgs(
+            organization=organization,
+            contexts=settings.required_contexts(organization),
+            app_id=access.app_id,
+            provider=organizations[organization].provider,
+            ref_patterns=required.ref_patterns,
+            include_repositories=required.include_repositories,
+            exclude_repositories=required.exclude_repositories,
+            enforcement=required.enforcement,
+            bypass_actors=required.bypass_actors,
+        ),
+        opts=pulumi.ResourceOptions(depends_on=[organizations[organization].webhook]),
+    )
+    for organization in settings.organizations
+    if access is not None and access.app_id and settings.required_contexts(organization)
+}
+
 pulumi.export("argoServerUrl", settings.argo_server_url)
 pulumi.export("webhookUrl", settings.events_url)
 pulumi.export("webhookSecret", auth.secret)
 pulumi.export("organizationWebhooks", {name: component.webhook_id for name, component in organizations.items()})
+pulumi.export("requiredCheckRulesets", {name: component.ruleset_id for name, component in rulesets.items()})

@@ -35,6 +35,13 @@ from settings.github_access import (
 )
 from settings.injection import injection_problems
 from settings.messages import did_you_mean, nearest, shown, unknown_key
+from settings.required_checks import (
+    RequiredChecks,
+    check_required_pipeline,
+    parse_required,
+    parse_required_checks,
+    required_checks_warnings,
+)
 from settings.security import (
     DEFAULT_PARALLELISM,
     DEFAULT_POD_SECURITY,
@@ -89,6 +96,7 @@ _TOP_LEVEL_KEYS = (
     "podSecurity",
     "networkPolicy",
     "workflowServiceAccounts",
+    "requiredChecks",
 )
 _INGRESS_KEYS = ("className", "annotations", "tlsSecretName", "path", "sourceRanges")
 _PIPELINE_KEYS = (
@@ -108,6 +116,7 @@ _PIPELINE_KEYS = (
     "tags-ignore",
     "paths",
     "paths-ignore",
+    "required",
 )
 
 
@@ -169,6 +178,7 @@ class Pipeline:
     tags_ignore: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
     paths_ignore: tuple[str, ...] = ()
+    required: bool = False  # its check must pass before a pull request merges (the organization's ruleset)
 
     @property
     def well_known_parameters(self) -> tuple[str, ...]:
@@ -195,6 +205,7 @@ class StackSettings:
     pod_security: str = DEFAULT_POD_SECURITY
     network_policy: NetworkPolicySettings = field(default_factory=NetworkPolicySettings)
     workflow_service_accounts: tuple[str, ...] = ()  # besides argo-workflow, what templates may run as
+    required_checks: RequiredChecks = field(default_factory=RequiredChecks)  # the rulesets' targets
 
     @property
     def argo_server_url(self) -> str:
@@ -217,6 +228,16 @@ class StackSettings:
             pipeline
             for pipeline in self.pipelines
             if not pipeline.organizations or organization in pipeline.organizations
+        )
+
+    def required_contexts(self, organization: str) -> tuple[str, ...]:
+        """The checks `organization`'s ruleset requires: its required pipelines' check names, sorted (stable)."""
+        return tuple(
+            sorted(
+                pipeline.status.context
+                for pipeline in self.pipelines_of(organization)
+                if pipeline.required and pipeline.status is not None
+            )
         )
 
     def webhook_events(self, organization: str) -> tuple[str, ...]:
@@ -290,6 +311,12 @@ def parse_settings(raw: Mapping[str, str], project_root: Path, secret_keys: Coll
     if len(problems.items) == before_pipelines:  # a pipeline left out for its own problems may be the missing one
         _check_every_organization_has_a_pipeline(organizations, pipelines, problems)
     check_unique_contexts({pipeline.name: pipeline.status for pipeline in pipelines}, _key("pipelines"), problems.add)
+    _check_required_pipelines(values.get("pipelines"), access, problems)
+    required_checks = parse_required_checks(values.get("requiredChecks"), _key("requiredChecks"), problems.add)
+    for key, warning in required_checks_warnings(
+        "requiredChecks" in values, any(pipeline.required for pipeline in pipelines), _key("requiredChecks")
+    ):
+        problems.warn(key, warning)
     _check_kubernetes_provider(raw, problems)
     ui = parse_ui(values.get("ui"), _key("ui"), host, problems.add)
     parallelism = parse_parallelism(values.get("parallelism", DEFAULT_PARALLELISM), _key("parallelism"), problems.add)
@@ -319,6 +346,7 @@ def parse_settings(raw: Mapping[str, str], project_root: Path, secret_keys: Coll
         pod_security=pod_security,
         network_policy=network_policy,
         workflow_service_accounts=workflow_accounts,
+        required_checks=required_checks,
     )
 
 
@@ -561,6 +589,7 @@ def _parse_pipeline(
     )
     template_spec = template.document["spec"] if template else {}
     deadline = pipeline_deadline(entry, template_spec, f"{item}.deadline", problems.add)
+    required = parse_required(entry.get("required", False), f"{item}.required", problems.add)
     if len(problems.items) != before or template is None:
         return None
     return Pipeline(
@@ -580,6 +609,7 @@ def _parse_pipeline(
         tags_ignore=filters.tags_ignore,
         paths=filters.paths,
         paths_ignore=filters.paths_ignore,
+        required=required,
     )
 
 
@@ -778,6 +808,16 @@ def _parse_pipeline_organizations(
         else:
             chosen.append(known[login.lower()])
     return tuple(chosen)
+
+
+def _check_required_pipelines(value: Any, access: GitHubAccess | None, problems: _Problems) -> None:
+    """What `required: true` needs (settings/required_checks.py), checked on each pipeline that sets it."""
+    for index, entry in enumerate(value if isinstance(value, list) else []):
+        if isinstance(entry, dict) and entry.get("required") is True:
+            name = entry.get("name")
+            item = _key(f"pipelines[{index}]") + (f" ({name})" if isinstance(name, str) and name else "")
+            events = entry.get("events") if isinstance(entry.get("events"), list) else []
+            check_required_pipeline(entry, events, access, f"{item}.required", problems.add)
 
 
 def _check_every_organization_has_a_pipeline(

@@ -272,9 +272,15 @@ def diff_runs(before: StackRun | None, after: StackRun) -> RunDiff:
     )
 
 
+RULESET_TYPE = "github:index/organizationRuleset:OrganizationRuleset"
+
+
 def github_writes(before: StackRun | None, after: StackRun) -> int:
-    """GitHub API writes (hook create, edit or delete) that `pulumi up` makes from `before` to `after`."""
-    return diff_runs(before, after).of_type(WEBHOOK_TYPE).count
+    """GitHub API writes (a hook's or a ruleset's create, edit or delete: every `github:` resource) that `pulumi up`
+    makes from `before` to `after`."""
+    diff = diff_runs(before, after)
+    changed = (*diff.created, *diff.deleted, *diff.updated)
+    return sum(1 for type_, _ in changed if type_.startswith("github:"))
 
 
 def project_with_stack(root: Path, stack: str, config: Mapping[str, Any]) -> Path:

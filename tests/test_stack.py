@@ -586,6 +586,7 @@ def test_outputs(dev: StackRun) -> None:
         "webhookUrl": "https://argo.dev.example.com/api/v1/events/workflows/github",
         "webhookSecret": MOCK_WEBHOOK_SECRET,
         "organizationWebhooks": {"example-org": "github-example-org-webhook-id"},
+        "requiredCheckRulesets": {},
     }
     assert dev.secret_outputs == {"webhookSecret"}
 
