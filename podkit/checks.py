@@ -97,8 +97,11 @@ def read_run(run: Run, environ: Mapping[str, str], log_lines: int) -> RunRead:
     steps = steps_of(workflow, failures, _pod_names(run, workflow) if workflow is not None else {})
     commands = StepCommands(findings=[])
     tails: dict[str, str] = {}
+    pod_steps = [step for step in steps if step.pod]
+    if api is not None and len(pod_steps) > MAX_PODS_READ:
+        notes.append(f"Only the logs of the first {MAX_PODS_READ} of {len(pod_steps)} steps were read.")
     if api is not None:
-        for step in [step for step in steps if step.pod][:MAX_PODS_READ]:
+        for step in pod_steps[:MAX_PODS_READ]:
             try:
                 log = api.log(run.namespace, step.pod, MAX_LOG_BYTES)
                 if step.phase in ("Failed", "Error"):  # a log cut at the limit: ask for its end
@@ -115,16 +118,19 @@ def read_run(run: Run, environ: Mapping[str, str], log_lines: int) -> RunRead:
     return RunRead(steps, commands, tails, workflow, notes)
 
 
-def find_check_run(client: GitHubClient, run: Run) -> int | None:
-    """This Workflow's check run on the commit (by name and external_id), made by this App's token."""
-    for check_run in client.paginate(
-        f"repos/{run.repository}/commits/{run.commit}/check-runs",
-        {"check_name": run.context, "filter": "all"},
-        items_key="check_runs",
-    ):
-        if isinstance(check_run, dict) and check_run.get("external_id") == run.name:
-            return int(check_run["id"])
-    return None
+def find_check_runs(client: GitHubClient, run: Run) -> list[int]:
+    """This Workflow's check runs on the commit (by name and external_id), oldest first: one, unless the start's pod
+    was retried after it had created one (Argo retries a pod that failed to run)."""
+    found = [
+        int(check_run["id"])
+        for check_run in client.paginate(
+            f"repos/{run.repository}/commits/{run.commit}/check-runs",
+            {"check_name": run.context, "filter": "all"},
+            items_key="check_runs",
+        )
+        if isinstance(check_run, dict) and check_run.get("external_id") == run.name
+    ]
+    return sorted(found)
 
 
 def complete(client: GitHubClient, run: Run, output: CheckOutput, now: float) -> None:
@@ -138,14 +144,17 @@ def complete(client: GitHubClient, run: Run, output: CheckOutput, now: float) ->
         "completed_at": iso(now),
         "output": {**body_output, **({"annotations": batches[0]} if batches[0] else {})},
     }
-    check_run = find_check_run(client, run)
-    if check_run is None:
+    found = find_check_runs(client, run)
+    if not found:
         extra = {"name": run.context, "head_sha": run.commit, "external_id": run.name}
         if run.details_url:
             extra["details_url"] = run.details_url
         check_run = int(client.post(f"repos/{run.repository}/check-runs", {**extra, **body}).body["id"])
     else:
+        check_run = found[0]
         client.patch(f"repos/{run.repository}/check-runs/{check_run}", body)
+        for duplicate in found[1:]:  # none left in progress: completed alike, the annotations only once
+            client.patch(f"repos/{run.repository}/check-runs/{duplicate}", {**body, "output": body_output})
     for batch in batches[1:]:  # GitHub appends each request's annotations to the check run's
         more = {"output": {**body_output, "annotations": batch}}
         client.patch(f"repos/{run.repository}/check-runs/{check_run}", more)

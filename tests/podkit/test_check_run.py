@@ -412,3 +412,19 @@ def test_a_wrong_installation_id_falls_back_to_the_lookup(github: GitHubAppRoute
         "(POST /app/installations/78/access_tokens: HTTP 404: Not Found); looking the installation up"
     )
     assert len(github.check_runs) == 1
+
+
+def test_a_start_that_ran_twice_leaves_no_check_run_in_progress(
+    github: GitHubAppRoutes, kubernetes: FakeKubernetes, pod_environment: dict[str, str]
+) -> None:
+    """Argo retries a report pod that failed to run (retryStrategy OnError): a second start makes a second check
+    run; the end completes both, the annotations only on the first."""
+    assert report(pod_environment, "Running").returncode == 0
+    assert report(pod_environment, "Running").returncode == 0
+    kubernetes.workflows[(NAMESPACE, NAME)] = workflow(SCAN_FAILED)
+    kubernetes.logs[(NAMESPACE, pod_of(SCAN_FAILED))] = findings_log(3)
+    assert report(pod_environment, "Failed", WORKFLOW_FAILURES=failures_value(SCAN_FAILED)).returncode == 0
+    first, second = github.check_runs
+    assert [(run["status"], run["conclusion"]) for run in (first, second)] == [("completed", "failure")] * 2
+    assert (len(first["annotations"]), len(second["annotations"])) == (3, 0)
+    assert first["output"] == second["output"]
