@@ -140,8 +140,15 @@ def simulate_pipeline(pipeline: Pipeline, env: Environment, check_runs: bool = F
 
 def path_filter_notes(pipeline: Pipeline, env: Environment) -> list[str]:
     """Why a push with a path filter fired although the payload cannot tell its files (or nothing to say)."""
-    if not (pipeline.paths or pipeline.paths_ignore) or env.values["metadata"]["x-github-event"] != ["push"]:
+    if not (pipeline.paths or pipeline.paths_ignore):
         return []
+    event = env.values["metadata"]["x-github-event"]
+    if event != ["push"]:
+        key = "paths" if pipeline.paths else "paths-ignore"
+        return [
+            f"{key}: decided in the run: its first step lists the pull request's files (GitHub's API, 100 a page, "
+            "3,000 at most) and ends the run skipped when none concerns it"
+        ]
     unknown = push_paths_unknown(env.values["payload"])
     return [f"path filter passed without looking at files: {unknown}"] if unknown else []
 

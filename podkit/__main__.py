@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from podkit.checks import report_check_run
 from podkit.git_credentials import revoke_git_credentials, write_git_credentials
+from podkit.paths import decide_paths
 from podkit.status import report_status
 
 USAGE_ERROR = 2
@@ -34,6 +35,7 @@ COMMANDS: dict[str, Command] = {
         Command("check-run", report_check_run, "create or complete the run's check run (always exits 0)"),
         Command("git-credentials", write_git_credentials, "a git config with a contents:read token for REPOSITORY"),
         Command("revoke-git-credentials", revoke_git_credentials, "after the fetch: revoke the clone's token"),
+        Command("paths", decide_paths, "run or skip: does the pull request change a file PATH_FILTER wants"),
     )
 }
 

@@ -563,7 +563,7 @@ def _parse_pipeline(
     events = _parse_events(entry.get("events"), f"{item}.events", problems)
     # Checks of what the events carry would only repeat a misspelt event as a knock-on problem: skip them then.
     events_complete = len(problems.items) == before_events
-    filters = parse_filters(entry, events if events_complete else (), item, problems.add)
+    filters = parse_filters(entry, events if events_complete else (), item, problems.add, has_access)
     branches = filters.branches
     actions = _string_list(entry.get("actions", []), f"{item}.actions", _action_problem, problems)
     repositories = _string_list(entry.get("repositories", []), f"{item}.repositories", _repository_problem, problems)

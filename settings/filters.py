@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from delivery.github_events import BRANCH_SOURCES
+from delivery.github_events import BRANCH_SOURCES, PULL_REQUEST_EVENTS
 from delivery.globs import GlobError, parse_glob
 from settings.messages import shown
 
@@ -25,7 +25,7 @@ FILTER_KEYS = ("branches", "branches-ignore", "tags", "tags-ignore", "paths", "p
 _APPLIES_TO: Mapping[str, tuple[str, ...]] = {
     "branches": tuple(BRANCH_SOURCES),
     "tags": ("push",),
-    "paths": ("push",),
+    "paths": ("push", *PULL_REQUEST_EVENTS),
 }
 _KIND_WORDS = {"branches": "branch", "tags": "tag", "paths": "path"}
 
@@ -41,9 +41,15 @@ class Filters:
 
 
 def parse_filters(
-    entry: Mapping[str, Any], events: Sequence[str], item: str, add: Callable[[str, str], None]
+    entry: Mapping[str, Any],
+    events: Sequence[str],
+    item: str,
+    add: Callable[[str, str], None],
+    has_access: bool = False,
 ) -> Filters:
-    """The pipeline's filter lists, or () for each one with a problem (every problem reported through `add`)."""
+    """The pipeline's filter lists, or () for each one with a problem (every problem reported through `add`).
+
+    `has_access`: the stack has GitHub credentials (an App or a token), which a pull request's path filter needs."""
     lists: dict[str, tuple[str, ...]] = {}
     for key in FILTER_KEYS:
         lists[key] = _pattern_list(entry.get(key, []), key, f"{item}.{key}", add)
@@ -58,6 +64,14 @@ def parse_filters(
         for key in (kind, ignore):
             if lists[key] and events:
                 _check_applies(key, kind, events, f"{item}.{key}", add)
+    pull_requests = [event for event in events if event in PULL_REQUEST_EVENTS]
+    for key in ("paths", "paths-ignore"):
+        if lists[key] and pull_requests and not has_access:
+            add(
+                f"{item}.{key}",
+                f"needs githubApp or githubToken for {', '.join(pull_requests)}: a pull request's payload does not "
+                "list its files, so the run's first step asks GitHub for them",
+            )
     return Filters(
         branches=lists["branches"],
         branches_ignore=lists["branches-ignore"],

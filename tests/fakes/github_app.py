@@ -45,6 +45,9 @@ class Minted:
     permissions: dict[str, str]
 
 
+MAX_LISTED_FILES = 3000  # "Responses include a maximum of 3000 files" (REST: list pull request files)
+
+
 def unb64(text: str) -> bytes:
     """base64url without padding, as in a JWT."""
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
@@ -70,6 +73,7 @@ class GitHubAppRoutes:
         self.statuses: list[tuple[str, str, dict[str, Any]]] = []  # (owner/repo, sha, body)
         self.jwt_claims: list[dict[str, Any]] = []  # of every JWT accepted
         self.check_runs: list[dict[str, Any]] = []  # as GitHub keeps them: owner/repo, id, fields, annotations
+        self.pull_request_files: dict[tuple[str, int], list[dict[str, Any]]] = {}  # (owner/repo, number) -> files
         fake.add_route("GET", "/repos/{owner}/{repo}/installation", self._installation, self.check_jwt)
         fake.add_route("POST", "/app/installations/{installation_id}/access_tokens", self._access_token, self.check_jwt)
         fake.add_route("POST", "/repos/{owner}/{repo}/statuses/{sha}", self._create_status, self.check_token)
@@ -77,6 +81,7 @@ class GitHubAppRoutes:
         fake.add_route("POST", "/repos/{owner}/{repo}/check-runs", self._create_check_run, self.check_token)
         fake.add_route("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}", self._update_check_run, self.check_token)
         fake.add_route("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", self._list_check_runs, self.check_token)
+        fake.add_route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", self._list_files, self.check_token)
 
     # -- authenticators ------------------------------------------------------------------------------------------
 
@@ -169,6 +174,17 @@ class GitHubAppRoutes:
             return error(422, f"description is too long (maximum is {MAX_DESCRIPTION} characters)")
         self.statuses.append((f"{owner}/{name}", request.params["sha"], body))
         return FakeResponse(201, {"id": len(self.statuses), **body})
+
+    def _list_files(self, request: FakeRequest) -> FakeResponse:
+        """A pull request's files, 30 a page by default, 100 at most; GitHub lists the first 3,000 files only."""
+        owner, name = request.params["owner"], request.params["repo"]
+        if not self._in_scope(request, "pull_requests", ("read", "write")):
+            return error(403, "Resource not accessible by integration")
+        number = int(request.params["pull_number"]) if request.params["pull_number"].isdigit() else -1
+        files = self.pull_request_files.get((f"{owner}/{name}", number))
+        if files is None:
+            return error(404, "Not Found")
+        return self.fake.paginate_pages(request, files[:MAX_LISTED_FILES])
 
     def _revoke(self, request: FakeRequest) -> FakeResponse:
         self.revoked.add(request.credential.token)

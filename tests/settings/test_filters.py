@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from settings.config import parse_settings
+from tests.harness import PROJECT_ROOT, stack_config
 from tests.settings.test_config import parse, pipeline, problems
 
 KEY = "argo-github-webhooks:pipelines[0] (p)"
@@ -91,15 +93,27 @@ def test_filters_must_apply_to_the_events() -> None:
         pipelines=[
             pipeline(events=["push", "pull_request"], tags=["v*"], paths=["src/**"]),
             pipeline(name="q", events=["release"], **{"branches-ignore": ["main"], "tags-ignore": ["x"]}),
+            pipeline(name="r", events=["issues"], paths=["src/**"]),
         ]
     )
     assert found == [
         f"{KEY}.tags: does not apply to pull_request (tag filters work with push); split the pipeline or drop the "
         "filter",
-        f"{KEY}.paths: does not apply to pull_request (path filters work with push); split the pipeline or drop the "
-        "filter",
+        f"{KEY}.paths: needs githubApp or githubToken for pull_request: a pull request's payload does not list its "
+        "files, so the run's first step asks GitHub for them",
         "argo-github-webhooks:pipelines[1] (q).branches-ignore: does not apply to release (branch filters work with "
         "push, pull_request, pull_request_review, pull_request_review_comment); split the pipeline or drop the filter",
         "argo-github-webhooks:pipelines[1] (q).tags-ignore: does not apply to release (tag filters work with push); "
         "split the pipeline or drop the filter",
+        "argo-github-webhooks:pipelines[2] (r).paths: does not apply to issues (path filters work with push, "
+        "pull_request, pull_request_review, pull_request_review_comment); split the pipeline or drop the filter",
     ]
+
+
+def test_pull_request_paths_with_github_access() -> None:
+    config = stack_config(
+        githubToken="github_pat_11ABC",
+        pipelines=[pipeline(events=["push", "pull_request"], **{"paths-ignore": ["docs/**"]})],
+    )
+    settings = parse_settings(config, PROJECT_ROOT, ("argo-github-webhooks:githubToken",))
+    assert settings.pipelines[0].paths_ignore == ("docs/**",)
