@@ -10,6 +10,7 @@ from components.github_app import GitHubApp, GitHubAppArgs
 from components.github_webhooks import OrganizationWebhook, OrganizationWebhookArgs
 from components.pipeline import EventPipeline, EventPipelineArgs
 from components.required_checks import OrganizationRequiredChecks, OrganizationRequiredChecksArgs
+from components.secret_scan import SecretScanRules, SecretScanRulesArgs
 from components.webhook_auth import WebhookAuth, WebhookAuthArgs
 from delivery.status_hooks import StatusReporting
 from settings.pulumi_config import github_credentials, load_settings
@@ -40,6 +41,10 @@ github_app = GitHubApp(
         check_runs=bool(access and access.reports_check_runs),
     ),
 )
+scan_rules = SecretScanRules(
+    "secret-scan-rules",
+    SecretScanRulesArgs(namespace=argo.workflow_namespace.metadata.name, settings=settings.secret_scan),
+)
 reporting = StatusReporting(
     settings.ui_url,
     credentials.api_url,
@@ -52,7 +57,7 @@ pipelines = [
     EventPipeline(
         pipeline.name,
         EventPipelineArgs(pipeline=pipeline, namespace=settings.workflow_namespace, status_reporting=reporting),
-        opts=pulumi.ResourceOptions(depends_on=[argo, github_app]),
+        opts=pulumi.ResourceOptions(depends_on=[argo, github_app, scan_rules]),
     )
     for pipeline in settings.pipelines
 ]

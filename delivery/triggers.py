@@ -338,6 +338,9 @@ WELL_KNOWN_SHAPES = {
     "repository": r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$",
     "event": r"^[a-z_]{1,64}$",
     "delivery_id": DELIVERY_GUID,  # as GitHub sends it, and as the run's name takes it: one shape for both
+    "base_commit": r"^[0-9a-f]{40}$",  # forty zeros for a push that creates its ref
+    "default_branch": r"^([A-Za-z0-9_+,=@%-][A-Za-z0-9._+,=@%-]*/)*"
+    r"[A-Za-z0-9_+,=@%-]([A-Za-z0-9._+,=@%-]*[A-Za-z0-9_+,=@%-])?$",  # a branch name of git_ref's characters
 }
 
 
@@ -368,6 +371,12 @@ def _well_known_source(name: str, events: Sequence[str]) -> str:
         per_event = {"push": _string_at(("after",))}
         per_event.update({event: _string_at(("pull_request", "head", "sha")) for event in PULL_REQUEST_EVENTS})
         return _by_event(events, per_event)
+    if name == "base_commit":
+        per_event = {"push": _string_at(("before",))}
+        per_event.update({event: _string_at(("pull_request", "base", "sha")) for event in PULL_REQUEST_EVENTS})
+        return _by_event(events, per_event)
+    if name == "default_branch":
+        return _string_at(("repository", "default_branch"))
     raise KeyError(name)
 
 

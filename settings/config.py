@@ -42,6 +42,7 @@ from settings.required_checks import (
     parse_required_checks,
     required_checks_warnings,
 )
+from settings.secret_scan import SecretScanSettings, parse_secret_scan
 from settings.security import (
     DEFAULT_PARALLELISM,
     DEFAULT_POD_SECURITY,
@@ -67,7 +68,16 @@ EVENTS_DISCRIMINATOR = "github"  # the last segment of the stack's events URL, t
 # The default Kubernetes provider must update Secrets in place: see _check_kubernetes_provider.
 SECRET_MUTABLE_KEY = "kubernetes:enableSecretMutable"
 
-WELL_KNOWN_PARAMETERS = ("git_url", "git_ref", "head_commit", "repository", "event", "delivery_id")
+WELL_KNOWN_PARAMETERS = (
+    "git_url",
+    "git_ref",
+    "head_commit",
+    "repository",
+    "event",
+    "delivery_id",
+    "base_commit",  # where the delivery's commits start: push `before`, pull request `base.sha`
+    "default_branch",  # repository.default_branch: what a new branch's commits are counted from
+)
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _DNS_SUBDOMAIN = DNS_SUBDOMAIN
@@ -97,6 +107,7 @@ _TOP_LEVEL_KEYS = (
     "networkPolicy",
     "workflowServiceAccounts",
     "requiredChecks",
+    "secretScan",
 )
 _INGRESS_KEYS = ("className", "annotations", "tlsSecretName", "path", "sourceRanges")
 _PIPELINE_KEYS = (
@@ -206,6 +217,7 @@ class StackSettings:
     network_policy: NetworkPolicySettings = field(default_factory=NetworkPolicySettings)
     workflow_service_accounts: tuple[str, ...] = ()  # besides argo-workflow, what templates may run as
     required_checks: RequiredChecks = field(default_factory=RequiredChecks)  # the rulesets' targets
+    secret_scan: SecretScanSettings = field(default_factory=SecretScanSettings)  # the shipped secret-scan's rules
 
     @property
     def argo_server_url(self) -> str:
@@ -326,6 +338,7 @@ def parse_settings(raw: Mapping[str, str], project_root: Path, secret_keys: Coll
     network_policy = parse_network_policy(values.get("networkPolicy", {}), _key("networkPolicy"), problems.add)
     for key, warning in pod_security_warnings(pod_security, network_policy):
         problems.warn(_key(key), warning)
+    secret_scan = parse_secret_scan(values.get("secretScan", {}), _key("secretScan"), project_root, problems.add)
 
     if problems.items:
         raise ConfigError(problems.items, problems.warnings)
@@ -347,6 +360,7 @@ def parse_settings(raw: Mapping[str, str], project_root: Path, secret_keys: Coll
         network_policy=network_policy,
         workflow_service_accounts=workflow_accounts,
         required_checks=required_checks,
+        secret_scan=secret_scan,
     )
 
 

@@ -61,6 +61,8 @@ def test_registers_exactly_these_resources(dev: StackRun) -> None:
             ("kubernetes:core/v1:Secret", "github-webhook-clients"),
             (f"{COMPONENT}GitHubApp", "workflow-github"),
             ("kubernetes:core/v1:ConfigMap", "workflow-github-podkit"),
+            (f"{COMPONENT}SecretScanRules", "secret-scan-rules"),
+            ("kubernetes:core/v1:ConfigMap", "secret-scan-rules-config-map"),
             (f"{COMPONENT}EventPipeline", "hello-world"),
             ("kubernetes:argoproj.io/v1alpha1:WorkflowTemplate", "hello-world-template"),
             ("kubernetes:argoproj.io/v1alpha1:WorkflowEventBinding", "hello-world-binding"),

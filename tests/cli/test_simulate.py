@@ -82,6 +82,8 @@ def test_push_to_the_default_branch_fires_both_dev_pipelines(capsys: pytest.Capt
                     "git_ref": "refs/heads/master",
                     "head_commit": "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
                     "repository": "Codertocat/Hello-World",
+                    "base_commit": "0000000000000000000000000000000000000000",
+                    "default_branch": "master",
                 },
                 "notes": [],
             },
@@ -142,6 +144,8 @@ def test_text_output(capsys: pytest.CaptureFixture[str]) -> None:
         "      git_ref = refs/pull/2/head\n"
         "      head_commit = ec26c3e57ca3a959ca5aad62de7213c562f8c821\n"
         "      repository = Codertocat/Hello-World\n"
+        "      base_commit = f95f852bd8fca8fcc58a9a2d6c842781e32a215e\n"
+        "      default_branch = master\n"
     )
 
 

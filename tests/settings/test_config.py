@@ -62,7 +62,14 @@ def test_dev_stack_parses_to_the_documented_settings() -> None:
     assert (scan.name, scan.events) == ("secret-scan", ("push", "pull_request"))
     assert scan.branches == ("main", "master")
     assert scan.actions == ("opened", "synchronize", "reopened")
-    assert scan.well_known_parameters == ("git_url", "git_ref", "head_commit", "repository")
+    assert scan.well_known_parameters == (
+        "git_url",
+        "git_ref",
+        "head_commit",
+        "repository",
+        "base_commit",
+        "default_branch",
+    )
     assert (hello.organizations, scan.organizations) == ((), ())
     assert settings.events_url == "https://argo.dev.example.com/api/v1/events/workflows/github"
     assert settings.webhook_events("example-org") == ("pull_request", "push")
@@ -113,7 +120,7 @@ def test_unknown_top_level_key_is_an_error() -> None:
     assert problems(pipeline=[]) == [
         "argo-github-webhooks:pipeline: unknown key; did you mean 'pipelines'? (allowed: host, argoNamespace, workflowNamespace, chartVersion, "
         "ingress, helmValues, organizations, webhookSecretVersion, pipelines, githubApp, githubToken, ui, parallelism, podSecurity, networkPolicy, "
-        "workflowServiceAccounts, requiredChecks)"
+        "workflowServiceAccounts, requiredChecks, secretScan)"
     ]
 
 
@@ -331,7 +338,7 @@ def test_parameters_map_payload_paths_and_expressions() -> None:
         "git_url": PayloadField(("repository", "ssh_url")),
         "repository": RawExpression("payload.repository.name"),
     }
-    assert scan.well_known_parameters == ("git_ref", "head_commit")
+    assert scan.well_known_parameters == ("git_ref", "head_commit", "base_commit", "default_branch")
 
 
 def test_parameter_problems() -> None:
@@ -436,9 +443,9 @@ def test_required_template_parameters_must_be_mapped(tmp_path: Path) -> None:
     template = write_template(tmp_path, TEMPLATE_WITH_INPUTS)
     assert problems(pipelines=[pipeline(template=template)]) == [
         "argo-github-webhooks:pipelines[0] (p).parameters: template parameter 'team' of t.yaml has no default: map it "
-        "(well-known names filled automatically: git_url, git_ref, head_commit, repository, event, delivery_id)",
+        "(well-known names filled automatically: git_url, git_ref, head_commit, repository, event, delivery_id, base_commit, default_branch)",
         "argo-github-webhooks:pipelines[0] (p).parameters: template parameter 'owner' of t.yaml has no default: map it "
-        "(well-known names filled automatically: git_url, git_ref, head_commit, repository, event, delivery_id)",
+        "(well-known names filled automatically: git_url, git_ref, head_commit, repository, event, delivery_id, base_commit, default_branch)",
     ]
     settings = parse(
         pipelines=[pipeline(template=template, parameters={"team": "sender.login", "owner": "repository.owner.login"})]

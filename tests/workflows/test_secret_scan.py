@@ -66,6 +66,8 @@ def run_clone(tmp_path: Path, git_url: str, commit: str, credentials: str | None
         "GIT_URL": git_url,
         "GIT_REF": "refs/heads/master",
         "HEAD_COMMIT": commit,
+        "BASE_COMMIT": "",  # none: the whole history of the commit
+        "DEFAULT_BRANCH": "",
         "REPOSITORY": "acme/widgets",
         "HOME": str(home),
         "SOURCE_DIR": str(source),
@@ -86,14 +88,18 @@ def run_python_step(name: str, environment: dict[str, str]) -> subprocess.Comple
     return run_pod(arguments[0], environment)
 
 
-def test_clone_checks_out_the_commit_and_deletes_the_credentials(tmp_path: Path, origin: tuple[str, str]) -> None:
+def test_clone_fetches_the_commit_and_deletes_the_credentials(tmp_path: Path, origin: tuple[str, str]) -> None:
     url, commit = origin
     credentials = f'[http "https://github.com/"]\n\textraHeader = {HEADER}\n'
     result = run_clone(tmp_path, url, commit, credentials)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "clone-status").read_text() == "0\n"
-    assert result.stdout.strip() == f"scanning acme/widgets at {commit}"
-    assert (tmp_path / "source" / "README").read_text() == "hello\n"
+    assert result.stdout.strip() == f"scanning acme/widgets: 1 commit(s), {commit}"
+    repository = tmp_path / "source" / "repository.git"
+    assert git("--git-dir", str(repository), "rev-parse", "refs/scan/head", cwd=tmp_path) == commit
+    assert git("--git-dir", str(repository), "show", f"{commit}:README", cwd=tmp_path) == "hello"
+    assert not (repository / "README").exists()  # a bare repository: nothing checked out, no work tree
+    assert (tmp_path / "source" / "scan" / "log-opts").read_text() == commit
     assert not (tmp_path / "gitconfig").exists()  # gone before the scanner starts
     repository_files = "".join(p.read_text(errors="ignore") for p in (tmp_path / "source").rglob("*") if p.is_file())
     assert "eC1hY2Nlc3MtdG9rZW4" not in repository_files  # nothing of the token in .git/ or the work tree
@@ -229,7 +235,8 @@ def test_only_the_credentials_step_mounts_the_app_key_and_the_scanner_sees_no_to
     assert [container["name"] for container in SCAN["initContainers"]] == ["credentials", "clone", "revoke"]
     assert CONTAINERS["revoke"]["image"] == PYTHON
     assert CONTAINERS["revoke"]["command"] == ["python3", "/opt/podkit/podkit.pyz", "revoke-git-credentials"]
-    assert mounts(SCAN["container"]) == {"source", "scanner-tmp"}  # its own /tmp, shared with no other container
+    # Its own /tmp, shared with no other container, and the stack's rules.
+    assert mounts(SCAN["container"]) == {"source", "scanner-tmp", "scan-rules"}
     assert all("scanner-tmp" not in mounts(container) for container in SCAN["initContainers"])
     assert CONTAINERS["credentials"]["image"] == PYTHON  # the same pinned image as the status hooks
     assert CONTAINERS["credentials"]["command"] == ["python3", "/opt/podkit/podkit.pyz", "git-credentials"]

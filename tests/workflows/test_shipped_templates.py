@@ -153,6 +153,8 @@ def test_clone_script_runs_as_non_root_and_never_runs_event_values(world_readabl
         "GIT_REF": f"refs/heads/{INJECTION}",
         "HEAD_COMMIT": commit,
         "REPOSITORY": f"acme/{INJECTION}",
+        "BASE_COMMIT": "",
+        "DEFAULT_BRANCH": "trunk",  # not in this repository: no base, the whole history
         "SOURCE_DIR": str(source),
         "GIT_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),  # none minted: an anonymous clone
         "CLONE_STATUS_FILE": str(tmp_path / "clone-status"),
@@ -160,7 +162,8 @@ def test_clone_script_runs_as_non_root_and_never_runs_event_values(world_readabl
     assert [item["name"] for item in init["env"]][:5] == ["HOME", "GIT_URL", "GIT_REF", "HEAD_COMMIT", "REPOSITORY"]
     result = _run_as_workflow_user([*init["command"], script], env, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"scanning acme/{INJECTION} at {commit}\n"
+    # The default branch does not exist: no base, the whole history of the commit.
+    assert result.stdout == f"no base to start from: scanning the whole history\nscanning acme/{INJECTION}: 1 commit(s), {commit}\n"
     assert (tmp_path / "clone-status").read_text() == "0\n"
-    assert (source / "README.md").read_text() == "hello\n"
+    assert (source / "scan" / "log-opts").read_text() == commit
     assert not list(tmp_path.rglob("PWNED*"))
