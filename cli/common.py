@@ -17,8 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import sys
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -27,7 +29,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 EXIT_CLOSED_PIPE = 128 + signal.SIGPIPE  # 141: what a shell reports for a process a closed pipe stopped
-CLOSED_PIPE_MEANING = "standard output was closed before everything was written (e.g. `| head -1`)"
+CLOSED_PIPE_MEANING = "standard output was closed before everything was written (a reader like head stopped)"
+MAX_HELP_WIDTH = 120  # argparse wraps at the terminal's width; so does the epilog, up to this
 JSON_HELP = 'print one JSON document on standard output, errors included ({"error": ..., "exit_code": N})'
 
 
@@ -39,16 +42,30 @@ class UsageError(Exception):
     """argparse refused the command line (raised instead of argparse printing and exiting)."""
 
 
+def _entry(label: str, meaning: str) -> str:
+    """`  label  meaning`, the meaning wrapped under itself at the width argparse gives the options."""
+    width = min(shutil.get_terminal_size().columns, MAX_HELP_WIDTH) - 2
+    indent = " " * (len(label) + 4)
+    return textwrap.fill(
+        meaning,
+        width,
+        initial_indent=f"  {label}  ",
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
 def help_epilog(exit_codes: Mapping[int, str], environment: Mapping[str, str], examples: Sequence[str]) -> str:
     """The end of every `--help`: exit codes, environment variables, examples."""
     codes = {**exit_codes, EXIT_CLOSED_PIPE: CLOSED_PIPE_MEANING}
     lines = ["exit codes:"]
-    lines += [f"  {code:<3}  {meaning}" for code, meaning in sorted(codes.items())]
+    lines += [_entry(f"{code:<3}", meaning) for code, meaning in sorted(codes.items())]
     lines.append("")
     if environment:
         width = max(map(len, environment))
         lines.append("environment variables:")
-        lines += [f"  {name.ljust(width)}  {meaning}" for name, meaning in environment.items()]
+        lines += [_entry(name.ljust(width), meaning) for name, meaning in environment.items()]
     else:
         lines.append("environment variables: none read")
     lines += ["", "example:" if len(examples) == 1 else "examples:"]

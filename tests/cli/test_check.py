@@ -235,7 +235,8 @@ def test_an_esc_environment_is_named_and_may_supply_missing_keys(
     assert f"error: {K}:host: is required: the public host name of the Argo Server ingress" in out
 
 
-def test_check_is_a_command_of_the_entry_point(capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_is_a_command_of_the_entry_point(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # --help wraps at the terminal's width (at most 120 columns)
     assert cli_main(["check", "--help"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: python -m cli check [-h] [--json] --stack STACK [--strict]\n")

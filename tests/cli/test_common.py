@@ -109,7 +109,8 @@ def test_help_lists_exit_codes_environment_and_an_example(tool: str, capsys: pyt
         assert any(line.startswith(f"  {code:<3}  ") and meaning in line for line in epilog.splitlines()), (code, out)
     if tool in ENVIRONMENT:
         listed = epilog[epilog.index("\nenvironment variables:\n") :].split("\n\n")[0]
-        assert [line.split()[0] for line in listed.splitlines()[2:]] == ENVIRONMENT[tool]
+        names = [line.split()[0] for line in listed.splitlines()[2:] if not line.startswith("   ")]  # not wrapped
+        assert names == ENVIRONMENT[tool]
     else:
         assert "\nenvironment variables: none read\n" in epilog
     example = epilog.split("\nexample:\n" if "\nexample:\n" in epilog else "\nexamples:\n")[1].splitlines()[0]
@@ -129,13 +130,24 @@ def test_the_entry_point_lists_every_command(capsys: pytest.CaptureFixture[str])
     assert "./agw <command>" in out
 
 
-def test_help_epilog_names_the_environment_variables() -> None:
+def test_long_meanings_wrap_under_themselves(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    epilog = common.help_epilog({1: "some deliveries are left failed, limit reached or refused"}, {}, ["x"])
+    assert epilog.splitlines()[1:4] == [
+        "  1    some deliveries are left failed, limit reached or",
+        "       refused",
+        "  141  standard output was closed before everything was",
+    ]
+
+
+def test_help_epilog_names_the_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # no wrapping: at most 120 columns
     epilog = common.help_epilog({0: "ok", 2: "bad input"}, {"GITHUB_TOKEN": "the token"}, ["python -m cli x"])
     assert epilog.splitlines()[:9] == [
         "exit codes:",
         "  0    ok",
         "  2    bad input",
-        "  141  standard output was closed before everything was written (e.g. `| head -1`)",
+        "  141  standard output was closed before everything was written (a reader like head stopped)",
         "",
         "environment variables:",
         "  GITHUB_TOKEN  the token",
