@@ -33,6 +33,7 @@ from delivery.triggers import (
 )
 from delivery.workflow_names import DELIVERY_GUID, RANDOM_SUFFIX_LENGTH
 from settings.config import EVENTS_DISCRIMINATOR, ConfigError, Pipeline, StackSettings, parse_settings
+from settings.messages import did_you_mean
 from settings.stack_files import StackFileError, esc_environments, read_stack_config
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # Argo Server refuses larger request bodies
@@ -259,7 +260,9 @@ def run(options: argparse.Namespace, project_root: Path, stdin: TextIO) -> Simul
         raise BadInput(f"{error}{unseen}") from None
     event = options.event
     if event not in catalogue().github_events:
-        raise BadInput(f"unknown event name: {catalogue().problem_with(event)}")
+        raise BadInput(
+            f"unknown event name: {catalogue().problem_with(event)}{did_you_mean(event, catalogue().github_events)}"
+        )
     body = read_payload(options.payload, stdin)
     if len(body) > MAX_BODY_BYTES:
         why = f"the payload is {len(body)} bytes, over Argo Server's limit of {MAX_BODY_BYTES} bytes (2 MiB)"

@@ -121,3 +121,10 @@ def test_a_repository_edit_is_simulated_unless_it_changes_topics(
         "changes.topics.from is an array cannot be decoded by Argo's GitHub parser: changes.topics.from is an array "
         f"in GitHub's payloads but a string in {PARSER})"
     )
+
+
+@pytest.mark.parametrize(("name", "meant"), [("Push", "push"), ("pull_requests", "pull_request"), ("relase", "release")])
+def test_a_misspelt_event_name_is_told_the_nearest_one(name: str, meant: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, document, _ = simulate(capsys, name, PAYLOADS / "push-branch.json")
+    assert code == 2 and document is not None
+    assert document["error"] == f"unknown event name: {name!r} is not a GitHub webhook event name; did you mean {meant!r}?"
