@@ -354,3 +354,18 @@ def test_the_stack_rules_decide(tmp_path: Path) -> None:
     scan = run_scan(tmp_path, repository, git_ref="refs/heads/main", head=head, base=before, rules=rules)
     assert scan.scanner.returncode == 1, scan.log + scan.scanner.stderr
     assert fingerprints(scan) == [(head, "a.txt", "acme-internal")]
+
+
+def test_annotations_escape_what_the_workflow_command_syntax_reads(tmp_path: Path) -> None:
+    """A path with ',' and ':' (and '%') stays one `file` property: escaped as GitHub Actions does (%2C, %3A, %25)."""
+    repository = Repository(tmp_path)
+    before = repository.commit({"README": "hello\n"})
+    repository.push("main")
+    head = repository.commit({"conf,prod/db:main%1.env": f"TOKEN={GITHUB_TOKEN}\n"})
+    repository.push("main")
+    scan = run_scan(tmp_path, repository, git_ref="refs/heads/main", head=head, base=before)
+    assert scan.scanner.returncode == 1, scan.log + scan.scanner.stderr
+    (line,) = [line for line in scan.scanner.stdout.splitlines() if line.startswith("::error ")]
+    assert line.startswith("::error file=conf%2Cprod/db%3Amain%251.env,line=1,endLine=1,title=github-pat::")
+    assert line.endswith(f" in commit {head} ({head}:conf,prod/db:main%251.env:github-pat:1)")
+    assert GITHUB_TOKEN not in scan.scanner.stdout
