@@ -11,6 +11,7 @@ from components.github_webhooks import OrganizationWebhook, OrganizationWebhookA
 from components.pipeline import EventPipeline, EventPipelineArgs
 from components.required_checks import OrganizationRequiredChecks, OrganizationRequiredChecksArgs
 from components.secret_scan import SecretScanRules, SecretScanRulesArgs
+from components.superseded_runs import SupersededRuns, SupersededRunsArgs
 from components.webhook_auth import WebhookAuth, WebhookAuthArgs
 from delivery.status_hooks import StatusReporting
 from settings.pulumi_config import github_credentials, load_settings
@@ -53,11 +54,16 @@ reporting = StatusReporting(
     log_lines=access.log_lines if access else 0,
     installations=tuple(sorted(access.installations.items())) if access else (),
 )
+superseded_runs = (  # the identity of the cancel-superseded step, only when a pipeline asks for it
+    [SupersededRuns("superseded-runs", SupersededRunsArgs(namespace=argo.workflow_namespace.metadata.name))]
+    if any(pipeline.cancel_in_progress for pipeline in settings.pipelines)
+    else []
+)
 pipelines = [
     EventPipeline(
         pipeline.name,
         EventPipelineArgs(pipeline=pipeline, namespace=settings.workflow_namespace, status_reporting=reporting),
-        opts=pulumi.ResourceOptions(depends_on=[argo, github_app, scan_rules]),
+        opts=pulumi.ResourceOptions(depends_on=[argo, github_app, scan_rules, *superseded_runs]),
     )
     for pipeline in settings.pipelines
 ]

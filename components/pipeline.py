@@ -9,7 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from delivery.bindings import event_binding_manifest, workflow_template_manifest
-from delivery.paths_gate import needs_gate, with_paths_gate
+from delivery.first_steps import needs_first_steps, with_first_steps
 from delivery.status_hooks import StatusReporting, with_status_hooks
 from delivery.triggers import compile_parameters
 from settings.config import Pipeline
@@ -30,9 +30,9 @@ class EventPipeline(pulumi.ComponentResource):
         template = workflow_template_manifest(args.pipeline, args.namespace)
         if args.pipeline.status is not None and args.status_reporting is not None:
             template = with_status_hooks(template, args.pipeline.status.context, args.status_reporting)
-        if needs_gate(args.pipeline) and args.status_reporting is not None:
+        if needs_first_steps(args.pipeline):
             passed = compile_parameters(args.pipeline)
-            template = with_paths_gate(template, args.pipeline, args.status_reporting, passed)
+            template = with_first_steps(template, args.pipeline, args.status_reporting, passed)
         self.template = self._custom_resource(f"{name}-template", template)
         self.binding = self._custom_resource(
             f"{name}-binding",

@@ -7,6 +7,7 @@ from typing import Any
 
 from delivery.paths_gate import pull_request_annotation
 from delivery.status_hooks import commit_annotation
+from delivery.superseded import concurrency_annotation
 from delivery.triggers import LABEL_PREFIX, compile_parameters, compile_trigger, workflow_metadata
 from settings.config import Pipeline
 from settings.labels import MANAGED_BY
@@ -33,6 +34,7 @@ def event_binding_manifest(pipeline: Pipeline, namespace: str) -> dict[str, Any]
     metadata = workflow_metadata(pipeline)
     metadata["annotations"].update(commit_annotation(pipeline))  # the commit a status is reported on, if any
     metadata["annotations"].update(pull_request_annotation(pipeline))  # the pull request whose files the run reads
+    metadata["annotations"].update(concurrency_annotation(pipeline))  # the branch or pull request it supersedes for
     submit: dict[str, Any] = {"workflowTemplateRef": {"name": pipeline.name}, "metadata": metadata}
     if parameters:
         submit["arguments"] = {"parameters": parameters}

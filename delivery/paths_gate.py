@@ -13,9 +13,7 @@ non-root, read-only, nothing of the template's pod settings; the filter reaches 
 
 from __future__ import annotations
 
-import copy
 import json
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 from delivery import podkit_artifact
@@ -33,10 +31,8 @@ from settings.config import Pipeline
 from settings.containment import WORKFLOW_SERVICE_ACCOUNT
 from settings.images import PYTHON
 
-GATE_ENTRYPOINT = f"{LABEL_PREFIX}-paths-gate"
 GATE_TEMPLATE = f"{LABEL_PREFIX}-paths"
 GATE_STEP = "paths"
-RUN_STEP = "run"
 PULL_REQUEST_ANNOTATION = f"{LABEL_PREFIX}/pull-request"
 GATE_DEADLINE_SECONDS = 300
 
@@ -61,7 +57,7 @@ def pull_request_annotation(pipeline: Pipeline) -> dict[str, str]:
     return {PULL_REQUEST_ANNOTATION: f'({number} != nil ? string(int({number})) : "")'}
 
 
-def _gate_template(pipeline: Pipeline, reporting: StatusReporting) -> dict[str, Any]:
+def gate_template(pipeline: Pipeline, reporting: StatusReporting) -> dict[str, Any]:
     env = [
         {"name": "GITHUB_API_URL", "value": reporting.api_url},
         *([{"name": "GITHUB_APP_ID", "value": str(reporting.app_id)}] if reporting.app_id is not None else []),
@@ -95,38 +91,3 @@ def _gate_template(pipeline: Pipeline, reporting: StatusReporting) -> dict[str, 
             "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "64Mi"}},
         },
     }
-
-
-def _entrypoint_arguments(spec: Mapping[str, Any], passed: Iterable[str]) -> list[dict[str, str]]:
-    """The template's entrypoint, called as a step, gets the Workflow's arguments its inputs took as the entrypoint:
-    each input the Workflow has a parameter for (declared in the spec or passed by the binding); the others keep
-    their defaults."""
-    entry = next(template for template in spec["templates"] if template.get("name") == spec["entrypoint"])
-    declared = {str(parameter.get("name")) for parameter in (spec.get("arguments") or {}).get("parameters") or []}
-    available = declared | set(passed)
-    inputs = [str(parameter.get("name")) for parameter in (entry.get("inputs") or {}).get("parameters") or []]
-    return [{"name": name, "value": f"{{{{workflow.parameters.{name}}}}}"} for name in inputs if name in available]
-
-
-def with_paths_gate(
-    manifest: Mapping[str, Any], pipeline: Pipeline, reporting: StatusReporting, passed: Iterable[str]
-) -> dict[str, Any]:
-    """The deployed WorkflowTemplate whose entrypoint asks first whether the pull request's files concern it."""
-    document = copy.deepcopy(dict(manifest))
-    spec = document["spec"]
-    taken = {template.get("name") for template in spec.get("templates") or []}
-    clash = taken & {GATE_ENTRYPOINT, GATE_TEMPLATE}
-    if clash:
-        raise ValueError(f"template names {', '.join(sorted(clash))} are reserved for the path filter's step")
-    run_step: dict[str, Any] = {
-        "name": RUN_STEP,
-        "template": spec["entrypoint"],
-        "when": f"{{{{steps.{GATE_STEP}.outputs.result}}}} == run",
-    }
-    arguments = _entrypoint_arguments(spec, passed)
-    if arguments:
-        run_step["arguments"] = {"parameters": arguments}
-    entry = {"name": GATE_ENTRYPOINT, "steps": [[{"name": GATE_STEP, "template": GATE_TEMPLATE}], [run_step]]}
-    spec["templates"] = [*(spec.get("templates") or []), entry, _gate_template(pipeline, reporting)]
-    spec["entrypoint"] = GATE_ENTRYPOINT
-    return document

@@ -17,6 +17,7 @@ from podkit.checks import report_check_run
 from podkit.git_credentials import revoke_git_credentials, write_git_credentials
 from podkit.paths import decide_paths
 from podkit.status import report_status
+from podkit.superseded import cancel_superseded
 
 USAGE_ERROR = 2
 
@@ -36,6 +37,7 @@ COMMANDS: dict[str, Command] = {
         Command("git-credentials", write_git_credentials, "a git config with a contents:read token for REPOSITORY"),
         Command("revoke-git-credentials", revoke_git_credentials, "after the fetch: revoke the clone's token"),
         Command("paths", decide_paths, "run or skip: does the pull request change a file PATH_FILTER wants"),
+        Command("cancel-superseded", cancel_superseded, "stop the pipeline's older runs for the same branch or PR"),
     )
 }
 

@@ -72,25 +72,46 @@ class KubernetesApi:
         return cls(url if url.endswith("/") else url + "/", token, context)
 
     def _get(self, path: str, query: Mapping[str, Any] | None = None) -> bytes:
+        return self._send("GET", path, query)
+
+    def _send(self, method: str, path: str, query: Mapping[str, Any] | None = None, patch: Any = None) -> bytes:
         url = urllib.parse.urljoin(self.base_url, path.lstrip("/"))
         if query:
             url += "?" + urllib.parse.urlencode(query)
-        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self.token}"})
+        headers = {"Authorization": f"Bearer {self.token}"}
+        data = None
+        if patch is not None:
+            headers["Content-Type"] = "application/merge-patch+json"
+            data = json.dumps(patch).encode()
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout, context=self.context) as answer:
                 return answer.read()
         except urllib.error.HTTPError as error:
             with error:
                 detail = _status_message(error.read())
-            raise KubernetesProblem(f"GET {path}: HTTP {error.code}{f': {detail}' if detail else ''}") from None
+            raise KubernetesProblem(f"{method} {path}: HTTP {error.code}{f': {detail}' if detail else ''}") from None
         except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
-            raise KubernetesProblem(f"GET {path}: {getattr(error, 'reason', error)}") from None
+            raise KubernetesProblem(f"{method} {path}: {getattr(error, 'reason', error)}") from None
 
     def workflow(self, namespace: str, name: str) -> dict[str, Any]:
         body = json.loads(self._get(f"apis/argoproj.io/v1alpha1/namespaces/{namespace}/workflows/{name}"))
         if not isinstance(body, dict):
             raise KubernetesProblem(f"the Workflow {namespace}/{name} is not an object")
         return body
+
+    def workflows(self, namespace: str, label_selector: str) -> list[dict[str, Any]]:
+        """The namespace's Workflows with these labels (one list request; a namespace's runs of one pipeline)."""
+        path = f"apis/argoproj.io/v1alpha1/namespaces/{namespace}/workflows"
+        body = json.loads(self._send("GET", path, {"labelSelector": label_selector}))
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise KubernetesProblem(f"the Workflows of {namespace} are not a list")
+        return [item for item in items if isinstance(item, dict)]
+
+    def patch_workflow(self, namespace: str, name: str, patch: Mapping[str, Any]) -> None:
+        """A JSON merge patch of one Workflow (what `argo stop` sends: {"spec": {"shutdown": "Stop"}})."""
+        self._send("PATCH", f"apis/argoproj.io/v1alpha1/namespaces/{namespace}/workflows/{name}", patch=patch)
 
     def log(self, namespace: str, pod: str, limit_bytes: int, tail_lines: int | None = None) -> str:
         """The `main` container's log: at most `limit_bytes` bytes, from the start, or of its last `tail_lines`."""

@@ -19,6 +19,7 @@ from delivery.github_events import (
     EVENTS_WITHOUT_ACTION,
     EVENTS_WITHOUT_REPOSITORY,
     FORK_EVENTS,
+    PULL_REQUEST_EVENTS,
     catalogue,
 )
 from delivery.workflow_names import MAX_PIPELINE_NAME_LENGTH
@@ -128,6 +129,7 @@ _PIPELINE_KEYS = (
     "paths",
     "paths-ignore",
     "required",
+    "cancelInProgress",
 )
 
 
@@ -190,6 +192,7 @@ class Pipeline:
     paths: tuple[str, ...] = ()
     paths_ignore: tuple[str, ...] = ()
     required: bool = False  # its check must pass before a pull request merges (the organization's ruleset)
+    cancel_in_progress: bool = False  # a newer push to the same branch or pull request stops the older run
 
     @property
     def well_known_parameters(self) -> tuple[str, ...]:
@@ -590,6 +593,9 @@ def _parse_pipeline(
     organizations = _parse_pipeline_organizations(entry, f"{item}.organizations", stack_organizations, problems)
     parameters = _parse_parameters(entry.get("parameters", {}), f"{item}.parameters", problems)
     forks = _parse_forks(entry.get("forks", False), events if events_complete else (), f"{item}.forks", problems)
+    cancel_in_progress = _parse_cancel_in_progress(
+        entry.get("cancelInProgress", False), events if events_complete else (), f"{item}.cancelInProgress", problems
+    )
     if template is not None:
         _check_parameters_against_template(parameters, template, item, problems)
         # What the pipeline maps from the payload is the delivery's text: it reaches containers through env only.
@@ -624,7 +630,28 @@ def _parse_pipeline(
         paths=filters.paths,
         paths_ignore=filters.paths_ignore,
         required=required,
+        cancel_in_progress=cancel_in_progress,
     )
+
+
+def _parse_cancel_in_progress(value: Any, events: tuple[str, ...], key: str, problems: _Problems) -> bool:
+    """Runs of a branch or a pull request superseded by a newer push are stopped: only push and pull request events
+    name one."""
+    if not isinstance(value, bool):
+        problems.add(
+            key,
+            f"{shown(value)} must be true or false (true: a newer push to the branch or pull request stops the "
+            "older run)",
+        )
+        return False
+    grouped = ("push", *PULL_REQUEST_EVENTS)
+    if value and events and not set(events) & set(grouped):
+        problems.add(
+            key,
+            f"does not apply: none of {', '.join(events)} is about a branch or a pull request (cancelInProgress "
+            f"applies to {', '.join(grouped)})",
+        )
+    return value
 
 
 def _parse_forks(value: Any, events: tuple[str, ...], key: str, problems: _Problems) -> bool:

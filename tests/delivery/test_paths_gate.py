@@ -12,14 +12,9 @@ from hera.workflows.models import WorkflowTemplate
 from cli.simulate import delivery_environment, simulate_pipeline
 from delivery.bindings import event_binding_manifest
 from delivery.expr import evaluate
-from delivery.paths_gate import (
-    GATE_ENTRYPOINT,
-    GATE_TEMPLATE,
-    PULL_REQUEST_ANNOTATION,
-    needs_gate,
-    path_filter_document,
-    with_paths_gate,
-)
+from delivery.first_steps import ENTRYPOINT as GATE_ENTRYPOINT
+from delivery.first_steps import with_first_steps
+from delivery.paths_gate import GATE_TEMPLATE, PULL_REQUEST_ANNOTATION, needs_gate, path_filter_document
 from delivery.status_hooks import StatusReporting
 from settings.config import Pipeline, parse_settings
 from settings.templates import schema_problems
@@ -62,7 +57,7 @@ def template(**spec: Any) -> dict[str, Any]:
 
 
 def test_the_gate_runs_first_and_the_entrypoint_only_when_it_says_run() -> None:
-    deployed = with_paths_gate(template(), DOCS_IGNORED, REPORTING, ["git_url"])
+    deployed = with_first_steps(template(), DOCS_IGNORED, REPORTING, ["git_url"])
     spec = deployed["spec"]
     assert spec["entrypoint"] == GATE_ENTRYPOINT
     names = [t["name"] for t in spec["templates"]]
@@ -102,8 +97,8 @@ def test_the_gate_runs_first_and_the_entrypoint_only_when_it_says_run() -> None:
 def test_reserved_names_are_refused() -> None:
     clashing = template()
     clashing["spec"]["templates"].append({"name": GATE_TEMPLATE, "container": {"image": "busybox"}})
-    with pytest.raises(ValueError, match="reserved for the path filter's step"):
-        with_paths_gate(clashing, DOCS_IGNORED, REPORTING, [])
+    with pytest.raises(ValueError, match="reserved for the program's first steps"):
+        with_first_steps(clashing, DOCS_IGNORED, REPORTING, [])
 
 
 def test_only_pull_request_pipelines_with_a_path_filter_get_a_gate() -> None:
@@ -157,3 +152,51 @@ def test_the_stack_deploys_the_gate() -> None:
     assert schema_problems(WorkflowTemplate, {k: deployed[k] for k in ("apiVersion", "kind", "metadata", "spec")}) == []
     binding = run.named("scan-binding").inputs
     assert PULL_REQUEST_ANNOTATION in binding["spec"]["submit"]["metadata"]["annotations"]
+
+
+def test_cancel_in_progress_adds_the_cancel_step_and_its_identity() -> None:
+    entry = {
+        "name": "scan",
+        "template": "workflows/secret-scan.yaml",
+        "events": ["push", "pull_request"],
+        "cancelInProgress": True,
+    }
+    run = run_stack(stack_config(pipelines=[entry]))
+    deployed = run.named("scan-template").inputs
+    spec = deployed["spec"]
+    assert spec["entrypoint"] == GATE_ENTRYPOINT
+    first_steps = next(t for t in spec["templates"] if t["name"] == GATE_ENTRYPOINT)
+    assert first_steps["steps"][0] == [
+        {
+            "name": "cancel-superseded",
+            "template": "argo-github-webhooks-cancel-superseded",
+            "continueOn": {"failed": True, "error": True},
+        }
+    ]
+    assert "when" not in first_steps["steps"][1][0]  # only a path filter decides whether the pipeline runs
+    cancel = next(t for t in spec["templates"] if t["name"] == "argo-github-webhooks-cancel-superseded")
+    assert (cancel["serviceAccountName"], cancel["automountServiceAccountToken"]) == (
+        "argo-github-webhooks-cancel",
+        True,
+    )
+    assert cancel["container"]["command"] == ["python3", "/opt/podkit/podkit.pyz", "cancel-superseded"]
+    assert schema_problems(WorkflowTemplate, {k: deployed[k] for k in ("apiVersion", "kind", "metadata", "spec")}) == []
+    role = run.named("superseded-runs-role").inputs
+    assert role["metadata"]["name"] == "argo-github-webhooks-cancel"
+    assert role["rules"] == [
+        {"apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": ["get", "list", "patch"]}
+    ]
+    binding = run.named("superseded-runs-role-binding").inputs
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "argo-github-webhooks-cancel", "namespace": "workflows"}
+    ]
+    assert (
+        run.named("scan-binding")
+        .inputs["spec"]["submit"]["metadata"]["annotations"]["argo-github-webhooks/concurrency"]
+        .startswith('(metadata["x-github-event"] == ["push"] ? ')
+    )
+
+
+def test_no_cancel_identity_without_cancel_in_progress() -> None:
+    run = run_stack(stack_config())
+    assert [r for r in run.resources if r.name.startswith("superseded-runs")] == []

@@ -241,13 +241,13 @@ def test_pipeline_keys_names_and_uniqueness() -> None:
     assert found == [
         "argo-github-webhooks:pipelines[0] (Scan_All).evnets: unknown key; did you mean 'events'? (allowed: name, "
         "template, events, branches, actions, repositories, organizations, parameters, status, forks, deadline, "
-        "branches-ignore, tags, tags-ignore, paths, paths-ignore, required)",
+        "branches-ignore, tags, tags-ignore, paths, paths-ignore, required, cancelInProgress)",
         "argo-github-webhooks:pipelines[0] (Scan_All).name: 'Scan_All' is not a valid pipeline name (DNS-1123 label: "
         "a-z, 0-9, '-')",
         "argo-github-webhooks:pipelines[2] (dup).name: 'dup' is used by pipelines[1] too (names must be unique)",
         "argo-github-webhooks:pipelines[3]: must be an object with keys name, template, events, branches, actions, "
         "repositories, organizations, parameters, status, forks, deadline, branches-ignore, tags, tags-ignore, paths, "
-        "paths-ignore, required",
+        "paths-ignore, required, cancelInProgress",
     ]
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from settings.config import parse_settings
+from settings.messages import shown
 from tests.harness import PROJECT_ROOT, stack_config
 from tests.settings.test_config import parse, pipeline, problems
 
@@ -117,3 +122,16 @@ def test_pull_request_paths_with_github_access() -> None:
     )
     settings = parse_settings(config, PROJECT_ROOT, ("argo-github-webhooks:githubToken",))
     assert settings.pipelines[0].paths_ignore == ("docs/**",)
+
+
+@pytest.mark.parametrize("value", ["yes", 1])
+def test_cancel_in_progress_errors(value: Any) -> None:
+    assert problems(pipelines=[pipeline(cancelInProgress=value)]) == [
+        f"argo-github-webhooks:pipelines[0] (p).cancelInProgress: {shown(value)} must be true or false "
+        "(true: a newer push to the branch or pull request stops the older run)"
+    ]
+    assert problems(pipelines=[pipeline(events=["release"], cancelInProgress=True)]) == [
+        "argo-github-webhooks:pipelines[0] (p).cancelInProgress: does not apply: none of release is about a branch "
+        "or a pull request (cancelInProgress applies to push, pull_request, pull_request_review, "
+        "pull_request_review_comment)"
+    ]
