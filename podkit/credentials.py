@@ -17,6 +17,7 @@ from podkit.app_key import app_jwt, parse_private_key
 DEFAULT_API_URL = "https://api.github.com/"
 DEFAULT_CREDENTIALS_DIR = "/var/run/secrets/github-app"
 POD_MAX_WAIT_SECONDS = 120.0  # one wait at most (a Retry-After beyond it gives up): the report's deadline is 300 s
+POD_RATE_LIMIT_RETRIES = 2  # so the waits of one request end within that deadline (2 x 120 s)
 
 
 class CredentialsProblem(RuntimeError):
@@ -67,6 +68,7 @@ class PodSettings:
             backoff=self.retry_seconds,
             max_retries=2,
             max_wait=POD_MAX_WAIT_SECONDS,
+            rate_limit_retries=POD_RATE_LIMIT_RETRIES,
             write_interval=self.write_interval,
             timeout=15.0,
             notify=lambda line: print(line, file=sys.stderr),

@@ -428,3 +428,15 @@ def test_a_start_that_ran_twice_leaves_no_check_run_in_progress(
     assert [(run["status"], run["conclusion"]) for run in (first, second)] == [("completed", "failure")] * 2
     assert (len(first["annotations"]), len(second["annotations"])) == (3, 0)
     assert first["output"] == second["output"]
+
+
+def test_a_rate_limit_that_persists_gives_up_within_the_reports_deadline(
+    github: GitHubAppRoutes, kubernetes: FakeKubernetes, pod_environment: dict[str, str]
+) -> None:
+    kubernetes.workflows[(NAMESPACE, NAME)] = workflow(SCAN_OK)
+    github.fake.answer_next("POST", CHECK_RUNS, *[error(429, "slow down", **{"Retry-After": "0"})] * 4)
+    result = report(pod_environment, "Succeeded")
+    assert result.returncode == 0
+    assert result.stderr.count("retrying in 0 s") == 2  # two retries: at most 2 x 120 s of waiting
+    assert "POST /repos/acme/widgets/check-runs: HTTP 429: slow down" in result.stdout
+    assert github.check_runs == []
