@@ -170,6 +170,7 @@ def _import_heavy_modules() -> float:
         pulumi_kubernetes.core.v1.ServiceAccount,
         pulumi_kubernetes.networking.v1.NetworkPolicy,
         pulumi_kubernetes.networking.v1.Ingress,
+        pulumi_kubernetes.discovery.v1.EndpointSlice,  # read for the API server's addresses (egress rules)
         pulumi_kubernetes.rbac.v1.Role,
         pulumi_kubernetes.rbac.v1.RoleBinding,
         pulumi_kubernetes.helm.v4.Chart,

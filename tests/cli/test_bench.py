@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from cli.bench_report import Cell, marginal
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_app import GitHubAppRoutes
 from tests.fakes.kubernetes import FakeKubernetes
+from tests.harness import PROJECT_ROOT
 from tests.podkit.pod import run_pod
 
 APP_ID = "4242"
@@ -269,3 +272,23 @@ def test_a_failed_measurement_exits_2_with_one_json_error(
     assert document["error"].startswith("worker program --cell 1x1 --record ")
     assert document["error"].endswith(" failed:\nthe floor imported inside the clock")
     assert err == ""
+
+
+def test_the_program_worker_measures_a_cell_without_late_imports(tmp_path: Path) -> None:
+    """One real worker process (seconds, not the grid): it stops when the program loads a module the floor never
+    pays for inside the clock, as a new resource type does until `_import_heavy_modules` lists it."""
+    record = tmp_path / "registrations.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "cli.bench", "--worker", "program", "--cell", "1x1", "--record", str(record)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(completed.stdout)
+    assert result["resources"] > 0 and result["seconds"] > 0
+    assert {entry["type"] for entry in json.loads(record.read_text())} >= {
+        "github:index/organizationWebhook:OrganizationWebhook"
+    }
