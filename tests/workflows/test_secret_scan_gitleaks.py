@@ -51,6 +51,22 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+# The images' shell utilities are BusyBox's (alpine): with busybox installed, the scripts run with its sh, sed, grep,
+# awk, cut, wc, ... ahead of the host's (git, gitleaks and bash, which the images install, stay the host's).
+BUSYBOX_APPLETS = ("sh", "sed", "grep", "awk", "cut", "wc", "cat", "mkdir", "cp", "rm", "printf", "echo", "mv")
+
+
+@pytest.fixture(autouse=True)
+def image_path(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PATH for the scripts: BusyBox applets first when busybox is installed (as in the images), then the host's."""
+    busybox = shutil.which("busybox")
+    if busybox is not None:
+        applets = tmp_path_factory.mktemp("busybox")
+        for applet in BUSYBOX_APPLETS:
+            (applets / applet).symlink_to(busybox)
+        monkeypatch.setenv("PATH", f"{applets}{os.pathsep}{os.environ['PATH']}")
+
+
 def git(*arguments: str, cwd: Path) -> str:
     environment = {"PATH": os.environ["PATH"], "HOME": str(cwd), "GIT_CONFIG_NOSYSTEM": "1"}
     identity = ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"]
