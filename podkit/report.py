@@ -16,6 +16,9 @@ from podkit.findings import Finding, StepCommands
 MAX_OUTPUT = 65_535  # GitHub's limit for output.summary and output.text, each
 ANNOTATIONS_PER_REQUEST = 50  # GitHub's limit per create/update request
 OWN_TEMPLATE_PREFIX = "argo-github-webhooks-"  # the program's report templates: not the run's steps
+# ... but for the step that decides whether the run concerns the commit at all (a pull request's path filter): it is
+# shown, and its `::skipped::<reason>` gives the check run its conclusion and title (delivery/paths_gate.py).
+SHOWN_OWN_TEMPLATES = ("argo-github-webhooks-paths",)
 DEADLINE_MESSAGES = ("exceeded its deadline", "Max duration limit exceeded", "DeadlineExceeded", "deadline exceeded")
 _TOKEN = re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
@@ -117,7 +120,7 @@ def steps_of(
         if not isinstance(node, dict) or node.get("type") not in ("Pod", "Skipped"):
             continue
         template = node.get("templateName") or (node.get("templateRef") or {}).get("template") or ""
-        if str(template).startswith(OWN_TEMPLATE_PREFIX):
+        if str(template).startswith(OWN_TEMPLATE_PREFIX) and template not in SHOWN_OWN_TEMPLATES:
             continue
         started, finished = _time(node.get("startedAt")), _time(node.get("finishedAt"))
         phase = str(node.get("phase") or "")

@@ -440,3 +440,19 @@ def test_a_rate_limit_that_persists_gives_up_within_the_reports_deadline(
     assert result.stderr.count("retrying in 0 s") == 2  # two retries: at most 2 x 120 s of waiting
     assert "POST /repos/acme/widgets/check-runs: HTTP 429: slow down" in result.stdout
     assert github.check_runs == []
+
+
+def test_a_pull_request_its_path_filter_skips_concludes_skipped_with_the_reason(
+    github: GitHubAppRoutes, kubernetes: FakeKubernetes, pod_environment: dict[str, str]
+) -> None:
+    """The paths step (delivery/paths_gate.py) is the one program step shown: its log's ::skipped:: is the reason."""
+    gate = node(f"{NAME}-1", "paths", "argo-github-webhooks-paths", "Succeeded", "2026-12-03T10:00:01Z", "2026-12-03T10:00:09Z")
+    skipped = {**node(f"{NAME}-2", "run", "main", "Skipped", "2026-12-03T10:00:10Z", "2026-12-03T10:00:10Z"), "type": "Skipped"}
+    assert report(pod_environment, "Running").returncode == 0
+    kubernetes.workflows[(NAMESPACE, NAME)] = workflow(gate, skipped)
+    reason = "none of the 3 changed files matches paths-ignore: docs/**"
+    kubernetes.logs[(NAMESPACE, pod_of(gate))] = f"{NAME}: 3 requests to GitHub\n::skipped::{reason}\nskip\n"
+    result = report(pod_environment, "Succeeded")
+    assert result.returncode == 0, result.stderr
+    check_run = the_check_run(github)
+    assert (check_run["conclusion"], check_run["output"]["title"]) == ("skipped", f"skipped: {reason}")
