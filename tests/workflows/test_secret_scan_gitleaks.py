@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,13 +142,18 @@ def run_scan(
     default_branch: str = "main",
     rules: str = DEFAULT_RULES,
     repository_ignore_file: bool = False,
+    as_user: list[str] | None = None,
 ) -> Scan:
-    """The clone's script with the environment its container gets, then the scanner's with its own."""
+    """The clone's script with the environment its container gets, then the scanner's with its own (`as_user`: a
+    command prefix that runs them as another user; the scanner then gets the repository read-only, as mounted)."""
     run = tmp_path / f"run-{len(list(tmp_path.glob('run-*')))}"
     source, home, scanner_tmp = run / "source", run / "home", run / "scanner-tmp"
     for directory in (source, home, scanner_tmp):
         directory.mkdir(parents=True)
     (run / "rules.toml").write_text(rules)
+    prefix = as_user or []
+    if as_user:
+        subprocess.run(["chown", "-R", "8737:8737", str(run)], check=True)
     clone_environment = {
         "PATH": os.environ["PATH"],
         "HOME": str(home),
@@ -164,9 +170,15 @@ def run_scan(
     }
     assert {variable["name"] for variable in CLONE["env"]} == set(clone_environment) - {"PATH", "GIT_CONFIG_NOSYSTEM"}
     clone = subprocess.run(
-        [*CLONE["command"], CLONE["args"][0]], env=clone_environment, capture_output=True, text=True, timeout=120
+        [*prefix, *CLONE["command"], CLONE["args"][0]],
+        env=clone_environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert clone.returncode == 0 and (run / "clone-status").read_text() == "0\n", clone.stdout + clone.stderr
+    if as_user:  # the scanner mounts the repository read-only
+        subprocess.run(["chmod", "-R", "a-w", str(source)], check=True)
     scanner_environment = {
         "PATH": os.environ["PATH"],
         "HOME": str(scanner_tmp),
@@ -176,7 +188,7 @@ def run_scan(
     }
     assert {variable["name"] for variable in SCANNER["env"]} == set(scanner_environment) - {"PATH"}
     scanner = subprocess.run(
-        [*SCANNER["command"], SCANNER["args"][0]],
+        [*prefix, *SCANNER["command"], SCANNER["args"][0]],
         env=scanner_environment,
         cwd=run,  # gitleaks' default --gitleaks-ignore-path is the working directory: the script must not use it
         capture_output=True,
@@ -385,3 +397,34 @@ def test_annotations_escape_what_the_workflow_command_syntax_reads(tmp_path: Pat
     assert line.startswith("::error file=conf%2Cprod/db%3Amain%251.env,line=1,endLine=1,title=github-pat::")
     assert line.endswith(f" in commit {head} ({head}:conf,prod/db:main%251.env:github-pat:1)")
     assert GITHUB_TOKEN not in scan.scanner.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root and setpriv")
+def test_the_scan_runs_as_the_workflow_user_on_a_read_only_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in the pod: both steps as UID 8737 (the stack's workflow user), the scanner with the repository read-only
+    and its own HOME."""
+    root = Path(tempfile.mkdtemp(prefix="secret-scan-"))
+    try:
+        root.chmod(0o755)
+        busybox = shutil.which("busybox")
+        if busybox is not None:  # applets the workflow user can reach, as in image_path
+            applets = root / "busybox"
+            applets.mkdir()
+            for applet in BUSYBOX_APPLETS:
+                (applets / applet).symlink_to(busybox)
+            monkeypatch.setenv("PATH", f"{applets}{os.pathsep}{os.environ['PATH'].split(os.pathsep, 1)[1]}")
+        repository = Repository(root)
+        before = repository.commit({"README": "hello\n"})
+        repository.push("main")
+        added = repository.commit({"k.txt": f"KEY={AWS_KEY}\n"})
+        after = repository.commit({"k.txt": "KEY=\n"})
+        repository.push("main")
+        # Like the emptyDirs (fsGroup): git refuses repositories of another owner, GitHub's side included here.
+        subprocess.run(["chown", "-R", "8737:8737", str(root)], check=True)
+        as_user = ["setpriv", "--reuid=8737", "--regid=8737", "--clear-groups"]
+        scan = run_scan(root, repository, git_ref="refs/heads/main", head=after, base=before, as_user=as_user)
+        assert scan.scanner.returncode == 1, scan.log + scan.scanner.stderr
+        assert fingerprints(scan) == [(added, "k.txt", "aws-access-token")]
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", str(root)], check=False)
+        shutil.rmtree(root)
