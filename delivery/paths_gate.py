@@ -24,6 +24,7 @@ from delivery.status_hooks import (
     StatusReporting,
     container_security_context,
     credentials_volume,
+    github_environment,
     pod_security_context,
 )
 from delivery.triggers import LABEL_PREFIX
@@ -59,14 +60,7 @@ def pull_request_annotation(pipeline: Pipeline) -> dict[str, str]:
 
 def gate_template(pipeline: Pipeline, reporting: StatusReporting) -> dict[str, Any]:
     env = [
-        {"name": "GITHUB_API_URL", "value": reporting.api_url},
-        *([{"name": "GITHUB_APP_ID", "value": str(reporting.app_id)}] if reporting.app_id is not None else []),
-        {"name": "GITHUB_CREDENTIALS_DIR", "value": CREDENTIALS_MOUNT},
-        *(
-            [{"name": "GITHUB_INSTALLATIONS", "value": json.dumps(dict(reporting.installations), sort_keys=True)}]
-            if reporting.installations
-            else []
-        ),
+        *github_environment(reporting),
         {"name": "PATH_FILTER", "value": path_filter_document(pipeline)},
         {"name": "WORKFLOW_ANNOTATIONS", "value": "{{workflow.annotations.json}}"},
     ]

@@ -90,8 +90,9 @@ def credentials_volume(optional: bool = False) -> dict[str, Any]:
     return {"name": "github-credentials", "secret": secret}
 
 
-def _report_template(context: str, reporting: StatusReporting) -> dict[str, Any]:
-    env = [
+def github_environment(reporting: StatusReporting) -> list[dict[str, str]]:
+    """What a podkit step that talks to GitHub needs to find it and the mounted credentials."""
+    return [
         {"name": "GITHUB_API_URL", "value": reporting.api_url},
         *([{"name": "GITHUB_APP_ID", "value": str(reporting.app_id)}] if reporting.app_id is not None else []),
         {"name": "GITHUB_CREDENTIALS_DIR", "value": CREDENTIALS_MOUNT},
@@ -100,6 +101,12 @@ def _report_template(context: str, reporting: StatusReporting) -> dict[str, Any]
             if reporting.installations
             else []
         ),
+    ]
+
+
+def _report_template(context: str, reporting: StatusReporting) -> dict[str, Any]:
+    env = [
+        *github_environment(reporting),
         {"name": "STATUS_CONTEXT", "value": context},
         {"name": "ARGO_UI_URL", "value": reporting.ui_url or ""},
         {"name": "WORKFLOW_NAME", "value": "{{workflow.name}}"},

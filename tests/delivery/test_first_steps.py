@@ -1,5 +1,6 @@
-"""The path filter of a pull request decided in the run: the gate added to the deployed template, the binding's
-pull request annotation, the whole stack under Pulumi's mocks, and the simulator's answer."""
+"""The program's first steps in the deployed template: a pull request's path filter decided in the run (the gate, the
+binding's pull request annotation, the simulator's answer) and cancelInProgress (its step and identity), checked on
+the templates and on the whole stack under Pulumi's mocks."""
 
 from __future__ import annotations
 
