@@ -62,7 +62,12 @@ superseded_runs = (  # the identity of the cancel-superseded step, only when a p
 pipelines = [
     EventPipeline(
         pipeline.name,
-        EventPipelineArgs(pipeline=pipeline, namespace=settings.workflow_namespace, status_reporting=reporting),
+        EventPipelineArgs(
+            pipeline=pipeline,
+            namespace=settings.workflow_namespace,
+            status_reporting=reporting,
+            required_checks=settings.required_checks,
+        ),
         opts=pulumi.ResourceOptions(depends_on=[argo, github_app, scan_rules, *superseded_runs]),
     )
     for pipeline in settings.pipelines
@@ -75,6 +80,7 @@ answering: list[pulumi.Resource] = [
     *argo.server_role_bindings,
     auth.clients,
     *(pipeline.binding for pipeline in pipelines),
+    *(pipeline.skip_binding for pipeline in pipelines if pipeline.skip_binding is not None),
 ]
 organizations = {
     organization: OrganizationWebhook(

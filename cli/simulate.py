@@ -22,6 +22,7 @@ from cli.common import PROJECT_ROOT, BadInput, CommandParser, progress
 from cli.common import run as run_command
 from delivery.expr import Environment, ExprError, UnsupportedExpression, argo_parameter_value, environment, evaluate
 from delivery.github_events import catalogue
+from delivery.required import SKIP_PREFIX, skip_trigger
 from delivery.triggers import (
     Trigger,
     compile_parameters,
@@ -34,6 +35,7 @@ from delivery.triggers import (
 from delivery.workflow_names import DELIVERY_GUID, RANDOM_SUFFIX_LENGTH
 from settings.config import EVENTS_DISCRIMINATOR, ConfigError, Pipeline, StackSettings, parse_settings
 from settings.messages import did_you_mean
+from settings.required_checks import RequiredChecks
 from settings.stack_files import StackFileError, esc_environments, read_stack_config
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # Argo Server refuses larger request bodies
@@ -51,6 +53,9 @@ class PipelineResult:
     parameters: dict[str, str | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     status: dict[str, str] | None = None  # what the run reports: {"context", "commit", "kind": check_run/status}
+    # A required pipeline that does not fire for a pull request its ruleset targets: "skipped: <reason>" (or
+    # "failure: ..." for a fork's), what its skip run concludes on the check run (delivery/required.py)
+    reports: str | None = None
 
 
 @dataclass
@@ -97,9 +102,21 @@ def explain(trigger: Trigger, env: Environment) -> str | None:
     return failure_reason(first_event, evaluate(first_event.subject, env), trigger)
 
 
-def simulate_pipeline(pipeline: Pipeline, env: Environment, check_runs: bool = False) -> PipelineResult:
+def skip_answer(pipeline: Pipeline, env: Environment, required: RequiredChecks) -> str | None:
+    """What a required pipeline's skip binding makes of the delivery: "<conclusion>: <reason>", or None."""
+    trigger = skip_trigger(pipeline, required)
+    if evaluate(trigger.selector, env) is not True:
+        return None
+    conclusion = argo_parameter_value(evaluate(trigger.conclusion, env))
+    return f"{conclusion}: {argo_parameter_value(evaluate(trigger.reason, env))}"
+
+
+def simulate_pipeline(
+    pipeline: Pipeline, env: Environment, check_runs: bool = False, required: RequiredChecks | None = None
+) -> PipelineResult:
     """One pipeline's answer to a delivery sent to its own webhook URL; `check_runs`: its runs report check runs
-    (a GitHub App with `checkRuns` on), else commit statuses."""
+    (a GitHub App with `checkRuns` on), else commit statuses; `required`: the rulesets' targets (a required pipeline
+    answers every pull request they target)."""
     trigger = compile_trigger(pipeline)
     try:
         reason = explain(trigger, env)
@@ -112,7 +129,13 @@ def simulate_pipeline(pipeline: Pipeline, env: Environment, check_runs: bool = F
     if fires != (reason is None):  # the words and the selector are two views of one model: they must agree
         raise AssertionError(f"{pipeline.name}: selector says {fires}, explanation says {reason!r}")
     if not fires:
-        return PipelineResult(pipeline.name, False, reason)
+        result = PipelineResult(pipeline.name, False, reason)
+        if pipeline.required and required is not None:
+            try:
+                result.reports = skip_answer(pipeline, env, required)
+            except ExprError as error:
+                result.reason = f"Argo would answer HTTP 500: the skip binding fails: {error}"
+        return result
     result = PipelineResult(pipeline.name, True, None, template=pipeline.name)
     result.workflow = evaluate(workflow_metadata(pipeline)["name"], env) or None
     if result.workflow is None:
@@ -224,7 +247,9 @@ def simulate(
     """Each pipeline's answer to the delivery, posted to the stack's one events URL as every webhook does."""
     delivered = delivery_environment(payload, event, delivery, EVENTS_DISCRIMINATOR, settings.workflow_namespace)
     check_runs = settings.github_access is not None and settings.github_access.reports_check_runs
-    results = [simulate_pipeline(pipeline, delivered, check_runs) for pipeline in settings.pipelines]
+    results = [
+        simulate_pipeline(pipeline, delivered, check_runs, settings.required_checks) for pipeline in settings.pipelines
+    ]
     notes = [f"stack config warning (pulumi preview prints it too): {warning}" for warning in settings.warnings]
     notes += [note for note in (esc_note(environments), organization_note(settings, payload)) if note]
     return Simulation(event=event, delivery=delivery, stack=stack, pipelines=results, notes=notes)
@@ -289,6 +314,11 @@ def render_text(simulation: Simulation) -> str:
     for result in simulation.pipelines:
         if not result.fires:
             lines.append(f"  {result.name}: does not fire: {result.reason}")
+            if result.reports:
+                lines.append(
+                    f"      would report {result.reports} (run of {SKIP_PREFIX}{result.name}: a required check always "
+                    "reports)"
+                )
             continue
         lines.append(f"  {result.name}: fires, submits WorkflowTemplate {result.template}")
         lines.append(f"      Workflow {result.workflow or f'{result.name}-<random>'}")
@@ -314,6 +344,8 @@ def _result_json(result: PipelineResult) -> dict[str, Any]:
     document = asdict(result)
     if document["status"] is None:
         del document["status"]
+    if document["reports"] is None:
+        del document["reports"]
     return document
 
 

@@ -10,9 +10,11 @@ import pulumi_kubernetes as k8s
 
 from delivery.bindings import event_binding_manifest, workflow_template_manifest
 from delivery.first_steps import needs_first_steps, with_first_steps
+from delivery.required import skip_binding_manifest, skip_template_manifest
 from delivery.status_hooks import StatusReporting, with_status_hooks
 from delivery.triggers import compile_parameters
 from settings.config import Pipeline
+from settings.required_checks import RequiredChecks
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class EventPipelineArgs:
     pipeline: Pipeline
     namespace: str
     status_reporting: StatusReporting | None = None  # where reports go; used when the pipeline reports a status
+    required_checks: RequiredChecks | None = None  # the rulesets' targets; a required pipeline answers all of them
 
 
 class EventPipeline(pulumi.ComponentResource):
@@ -39,6 +42,19 @@ class EventPipeline(pulumi.ComponentResource):
             event_binding_manifest(args.pipeline, args.namespace),
             depends_on=[self.template],
         )
+        # A required check always reports: the pull requests the ruleset targets and the pipeline's filters refuse
+        # get a skipped (a fork's: failed) check run from a one-step run (delivery/required.py).
+        self.skip_template = self.skip_binding = None
+        if args.pipeline.required and args.status_reporting is not None and args.required_checks is not None:
+            self.skip_template = self._custom_resource(
+                f"{name}-skip-template",
+                skip_template_manifest(args.pipeline, args.namespace, args.status_reporting),
+            )
+            self.skip_binding = self._custom_resource(
+                f"{name}-skip-binding",
+                skip_binding_manifest(args.pipeline, args.namespace, args.required_checks),
+                depends_on=[self.skip_template],
+            )
         self.register_outputs({"template": self.template.metadata["name"], "binding": self.binding.metadata["name"]})
 
     def _custom_resource(

@@ -23,13 +23,17 @@ from podkit.credentials import CredentialsProblem, PodSettings, explain, reposit
 from podkit.failures import Failure, parse_failures
 from podkit.findings import StepCommands, parse_commands
 from podkit.kubernetes import KubernetesApi, KubernetesProblem, pod_name
-from podkit.report import CheckOutput, Step, build_output, steps_of
+from podkit.report import CheckOutput, Step, build_output, markdown, redact, steps_of
 from podkit.workflow import Run, run_from_environment
 
 DEFAULT_LOG_LINES = 50
 DEFAULT_MAX_ANNOTATIONS = 150  # three requests of 50: a bound on the content writes one run makes
 MAX_LOG_BYTES = 1_048_576  # read of each step's log, for its findings
 MAX_PODS_READ = 30
+# A run that decided before doing anything (a required pipeline's skip template, delivery/required.py): the
+# conclusion it may report. Anything else is refused: a decided run never reports success.
+DECIDED_CONCLUSIONS = ("skipped", "failure")
+MAX_TITLE = 255
 POD_NAME_FORMAT = "workflows.argoproj.io/pod-name-format"
 
 
@@ -160,12 +164,62 @@ def complete(client: GitHubClient, run: Run, output: CheckOutput, now: float) ->
         client.patch(f"repos/{run.repository}/check-runs/{check_run}", more)
 
 
+def decided_output(run: Run, conclusion: str, reason: str) -> CheckOutput:
+    """The check run of a run that decided from the delivery alone: the reason is the title (one line)."""
+    line = " ".join(redact(reason).split()) or "the pipeline's filters do not take this pull request"
+    title = line if len(line) <= MAX_TITLE else line[: MAX_TITLE - 1] + "…"
+    summary = (
+        f"Argo Workflow `{run.name}` concluded **{conclusion}** without running the pipeline: {markdown(line)}. "
+        "A required check always reports, so that a pull request never waits for a check that will not come."
+    )
+    return CheckOutput(conclusion=conclusion, title=title, summary=summary, text="")
+
+
+def report_decided(run: Run, environ: Mapping[str, str], now: float) -> int:
+    """One POST: the check run, created completed with the decided conclusion and the reason."""
+    conclusion = environ.get("CHECK_RUN_CONCLUSION", "")
+    if conclusion not in DECIDED_CONCLUSIONS:
+        print(f"no check run reported: conclusion {conclusion!r} is not one of {', '.join(DECIDED_CONCLUSIONS)}")
+        return 0
+    output = decided_output(run, conclusion, environ.get("CHECK_RUN_REASON", ""))
+    body: dict[str, Any] = {
+        "name": run.context,
+        "head_sha": run.commit,
+        "external_id": run.name,
+        "status": "completed",
+        "conclusion": conclusion,
+        "started_at": iso(now),
+        "completed_at": iso(now),
+        "output": {"title": output.title, "summary": output.summary},
+    }
+    if run.details_url:
+        body["details_url"] = run.details_url
+    where = f"{run.repository}@{run.commit}"
+    try:
+        token = repository_token(PodSettings.from_environment(environ), run.repository, {"checks": "write"}, now)
+        try:
+            token.client.post(f"repos/{run.repository}/check-runs", body)
+        finally:
+            token.revoke()
+    except (GitHubError, CredentialsProblem, KeyProblem, OSError, KeyError, ValueError, TypeError) as error:
+        print(f"could not report check run {run.context}={conclusion} on {where}: {explain(error)}")
+        return 0
+    usage = token.client.usage
+    print(
+        f"reported check run {run.context}={conclusion} on {where} ({output.title}): {usage.requests} requests to "
+        f"GitHub, {usage.writes} writes"
+    )
+    return 0
+
+
 def report_check_run(environ: Mapping[str, str], now: float) -> int:
     try:
         run = run_from_environment(environ)
     except ValueError as error:
         print(f"no check run reported: {error}")
         return 0
+    if "CHECK_RUN_CONCLUSION" in environ:
+        return report_decided(run, environ, now)
     starting = run.phase in ("Pending", "Running")
     if not starting and run.phase not in ("Succeeded", "Failed", "Error"):
         phases = "Pending, Running, Succeeded, Failed, Error"

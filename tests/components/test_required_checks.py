@@ -250,3 +250,52 @@ def test_required_checks_without_a_required_pipeline_is_a_warning() -> None:
     assert settings.warnings == (
         "argo-github-webhooks:requiredChecks: no pipeline sets required: true, so no ruleset is made",
     )
+
+
+def test_each_required_pipeline_gets_its_skip_template_and_binding(base: StackRun) -> None:
+    from delivery.required import skip_binding_manifest, skip_template_manifest
+    from settings.config import parse_settings
+    from tests.harness import PROJECT_ROOT
+
+    config = stack_config(organizations=ORGANIZATIONS, githubApp={"appId": APP_ID, "privateKey": app_key_pem()},
+                          pipelines=PIPELINES, requiredChecks=REQUIRED)
+    settings = parse_settings(config, PROJECT_ROOT, (GITHUB_APP_KEY,))
+    for pipeline in settings.pipelines:
+        component = base.named(pipeline.name)
+        if not pipeline.required:
+            assert [r.name for r in base.resources if r.parent == component.urn] == [
+                f"{pipeline.name}-template", f"{pipeline.name}-binding"
+            ]
+            continue
+        template, binding = base.named(f"{pipeline.name}-skip-template"), base.named(f"{pipeline.name}-skip-binding")
+        assert (template.parent, binding.parent) == (component.urn, component.urn)
+        assert binding.dependencies == (template.urn,)
+        reporting = (settings.ui_url, "https://api.github.com/", APP_ID)
+        expected_template = skip_template_manifest(pipeline, "workflows", _reporting(*reporting))
+        assert {key: reveal(template.inputs)[key] for key in ("kind", "metadata", "spec")} == {
+            key: expected_template[key] for key in ("kind", "metadata", "spec")
+        }
+        expected_binding = skip_binding_manifest(pipeline, "workflows", settings.required_checks)
+        assert reveal(binding.inputs)["spec"] == expected_binding["spec"]
+        # the skip binding answers deliveries too: the hooks wait for it like for the pipeline's own
+        assert binding.urn in base.named("github-acme").dependencies
+
+
+def _reporting(ui_url: str | None, api_url: str, app_id: int) -> Any:
+    from delivery.status_hooks import StatusReporting
+
+    return StatusReporting(ui_url, api_url, app_id, check_runs=True, log_lines=50)
+
+
+def test_every_kubernetes_object_of_a_stack_with_required_pipelines_is_valid(base: StackRun) -> None:
+    from settings.templates import schema_problems
+    from tests.test_validation import ARGO_MODELS, kubernetes_problems
+
+    kinds = set()
+    for manifest in base.kubernetes_objects():
+        model = ARGO_MODELS.get(manifest["kind"])
+        found = schema_problems(model, manifest) if model else kubernetes_problems(manifest)
+        assert found == [], (manifest["kind"], manifest["metadata"]["name"], found)
+        if manifest["metadata"]["name"].startswith("argo-github-webhooks-skip-"):
+            kinds.add(manifest["kind"])
+    assert kinds == {"WorkflowTemplate", "WorkflowEventBinding"}
