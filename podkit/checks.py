@@ -12,7 +12,7 @@ Always exits 0: a report never changes the run's result; why one could not be ma
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -194,20 +194,32 @@ def report_decided(run: Run, environ: Mapping[str, str], now: float) -> int:
     }
     if run.details_url:
         body["details_url"] = run.details_url
+    return send_report(
+        run, environ, now, conclusion, lambda client: client.post(f"repos/{run.repository}/check-runs", body),
+        f" ({output.title})",
+    )
+
+
+def send_report(
+    run: Run, environ: Mapping[str, str], now: float, state: str, send: Callable[[GitHubClient], object], said: str,
+    extra: str = "",
+) -> int:
+    """`send` with a token for this repository's check runs, revoked after it; the log says what it cost or why
+    the report could not be made. Always 0."""
     where = f"{run.repository}@{run.commit}"
     try:
         token = repository_token(PodSettings.from_environment(environ), run.repository, {"checks": "write"}, now)
         try:
-            token.client.post(f"repos/{run.repository}/check-runs", body)
+            send(token.client)
         finally:
             token.revoke()
     except (GitHubError, CredentialsProblem, KeyProblem, OSError, KeyError, ValueError, TypeError) as error:
-        print(f"could not report check run {run.context}={conclusion} on {where}: {explain(error)}")
+        print(f"could not report check run {run.context}={state} on {where}: {explain(error)}")
         return 0
     usage = token.client.usage
     print(
-        f"reported check run {run.context}={conclusion} on {where} ({output.title}): {usage.requests} requests to "
-        f"GitHub, {usage.writes} writes"
+        f"reported check run {run.context}={state} on {where}{said}: {usage.requests} requests to GitHub, "
+        f"{usage.writes} writes{extra}"
     )
     return 0
 
@@ -243,26 +255,13 @@ def report_check_run(environ: Mapping[str, str], now: float) -> int:
             notes=read.notes,
             details_url=run.details_url,
         )
-    settings = PodSettings.from_environment(environ)
-    where = f"{run.repository}@{run.commit}"
-    state = "in_progress" if output is None else output.conclusion
-    try:
-        token = repository_token(settings, run.repository, {"checks": "write"}, now)
-        try:
-            if output is None:
-                token.client.post(f"repos/{run.repository}/check-runs", started_body(run, now))
-            else:
-                complete(token.client, run, output, now)
-        finally:
-            token.revoke()
-    except (GitHubError, CredentialsProblem, KeyProblem, OSError, KeyError, ValueError, TypeError) as error:
-        print(f"could not report check run {run.context}={state} on {where}: {explain(error)}")
-        return 0
-    usage = token.client.usage
-    title = f" ({output.title})" if output is not None else ""
-    left_out = f"; {output.left_out} findings left out" if output is not None and output.left_out else ""
-    print(
-        f"reported check run {run.context}={state} on {where}{title}: {usage.requests} requests to GitHub, "
-        f"{usage.writes} writes{left_out}"
+    if output is None:
+        return send_report(
+            run, environ, now, "in_progress",
+            lambda client: client.post(f"repos/{run.repository}/check-runs", started_body(run, now)), "",
+        )
+    left_out = f"; {output.left_out} findings left out" if output.left_out else ""
+    return send_report(
+        run, environ, now, output.conclusion, lambda client: complete(client, run, output, now),
+        f" ({output.title})", left_out,
     )
-    return 0
