@@ -23,6 +23,7 @@ from cli.common import run as run_command
 from delivery.expr import Environment, ExprError, UnsupportedExpression, argo_parameter_value, environment, evaluate
 from delivery.github_events import catalogue
 from delivery.required import SKIP_PREFIX, skip_trigger
+from delivery.superseded import CONCURRENCY_ANNOTATION, concurrency_annotation
 from delivery.triggers import (
     Trigger,
     compile_parameters,
@@ -155,6 +156,10 @@ def simulate_pipeline(
             result.reason = f"Argo would answer HTTP 500: parameter {name} fails: {error}"
     if result.fires:
         result.notes.extend(path_filter_notes(pipeline, env))
+        group = evaluate(concurrency_annotation(pipeline).get(CONCURRENCY_ANNOTATION, '""'), env)
+        if group:
+            stops = f"its first step stops this pipeline's unfinished runs of {group} created before it"
+            result.notes.append(f"cancelInProgress: {stops}")
     if result.fires and pipeline.status is not None:
         commit = argo_parameter_value(evaluate(well_known_expression("head_commit", pipeline.events), env))
         kind = "check_run" if check_runs else "status"

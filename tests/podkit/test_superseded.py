@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cli.simulate import delivery_environment
+from cli.simulate import delivery_environment, simulate_pipeline
 from delivery.bindings import event_binding_manifest
 from delivery.expr import evaluate
 from delivery.superseded import CANCEL_RULES, CONCURRENCY_ANNOTATION
@@ -173,3 +173,12 @@ def test_without_the_role_nothing_is_stopped_and_the_step_still_passes(tmp_path:
 def test_without_cancel_in_progress_no_group_is_annotated() -> None:
     metadata = event_binding_manifest(pipeline(cancel=False), NAMESPACE)["spec"]["submit"]["metadata"]
     assert CONCURRENCY_ANNOTATION not in metadata["annotations"]
+
+
+def test_the_simulator_names_the_group_whose_older_runs_are_stopped() -> None:
+    body = synchronize("b" * 40)
+    result = simulate_pipeline(pipeline(), delivery_environment(body, "pull_request", SECOND, "github", NAMESPACE))
+    assert result.fires is True
+    assert result.notes == [
+        "cancelInProgress: its first step stops this pipeline's unfinished runs of pull 186853002 2 created before it"
+    ]
