@@ -210,6 +210,13 @@ def check_required_pipeline(
         )
     if "pull_request" not in events:
         add(key, "needs pull_request in events: the ruleset asks the check of every pull request")
+    actions = entry.get("actions")
+    if isinstance(actions, list) and actions and not set(actions) & set(TARGETED_ACTIONS):
+        add(
+            key,
+            f"actions leaves out {', '.join(TARGETED_ACTIONS)} (the actions that bring a pull request's new commits): "
+            "the required check would always be skipped; add them or drop required",
+        )
     if entry.get("status") is False:
         add(key, "needs a check to require: remove status: false")
 

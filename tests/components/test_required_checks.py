@@ -186,6 +186,10 @@ def test_required_needs_check_runs_pull_requests_and_a_check() -> None:
         "request",
         "pipelines[0] (scan).required: needs a check to require: remove status: false",
     ]
+    assert problems(pipelines=[{**SCAN_REQUIRED, "actions": ["closed"]}], githubApp=app) == [
+        "pipelines[0] (scan).required: actions leaves out opened, synchronize, reopened (the actions that bring a pull "
+        "request's new commits): the required check would always be skipped; add them or drop required"
+    ]
     assert problems(pipelines=[{**SCAN_REQUIRED, "required": "yes"}], githubApp=app) == [
         "pipelines[0] (scan).required: 'yes' must be true or false (true: its check must pass before a pull request "
         "merges)"
