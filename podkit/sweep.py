@@ -35,9 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from podkit.github_app import (
-    COMMIT,
     MAX_DESCRIPTION,
-    REPOSITORY,
     GitHubApi,
     GitHubError,
     KeyProblem,
@@ -46,10 +44,8 @@ from podkit.github_app import (
     revoke,
 )
 from podkit.kube import Kubernetes, KubernetesError
+from podkit.runs import COMMIT, PIPELINE_LABEL, REPOSITORY, pipeline_of, report_target
 
-PIPELINE_LABEL = "argo-github-webhooks/pipeline"
-REPOSITORY_ANNOTATION = "argo-github-webhooks/repository"
-COMMIT_ANNOTATION = "argo-github-webhooks/commit"
 REPORT_TEMPLATE = "argo-github-webhooks-status-report"  # delivery/status_hooks.py: the hooks' report step
 RECORD_KEY = "record.json"
 FINISHED = ("Succeeded", "Failed", "Error")
@@ -104,16 +100,6 @@ class Record:
     def text(self) -> str:
         document = {"inFlight": dict(sorted(self.in_flight.items())), "completed": sorted(self.completed)}
         return json.dumps(document, sort_keys=True, separators=(",", ":"))
-
-
-def report_target(workflow: Mapping[str, Any]) -> tuple[str, str] | None:
-    """(repository, commit) the run reports on, from the annotations its binding set; None: it reports nothing."""
-    annotations = (workflow.get("metadata") or {}).get("annotations") or {}
-    repository = str(annotations.get(REPOSITORY_ANNOTATION, ""))
-    commit = str(annotations.get(COMMIT_ANNOTATION, ""))
-    if REPOSITORY.match(repository) and COMMIT.match(commit) and set(commit) != {"0"}:
-        return repository, commit
-    return None
 
 
 def _nodes(workflow: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -172,7 +158,7 @@ def plan(
     for workflow in workflows:
         metadata = workflow.get("metadata") or {}
         name = str(metadata.get("name", ""))
-        pipeline = str((metadata.get("labels") or {}).get(PIPELINE_LABEL, ""))
+        pipeline = pipeline_of(workflow)
         target = report_target(workflow)
         listed.add(name)
         if pipeline not in pipelines or target is None:
