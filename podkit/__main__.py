@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from podkit.checks import report_check_run
 from podkit.git_credentials import revoke_git_credentials, write_git_credentials
 from podkit.paths import decide_paths
+from podkit.rerun import run as rerun
 from podkit.status import report_status
 from podkit.superseded import cancel_superseded
+from podkit.sweep import run as sweep
 
 USAGE_ERROR = 2
 
@@ -38,6 +40,8 @@ COMMANDS: dict[str, Command] = {
         Command("revoke-git-credentials", revoke_git_credentials, "after the fetch: revoke the clone's token"),
         Command("paths", decide_paths, "run or skip: does the pull request change a file PATH_FILTER wants"),
         Command("cancel-superseded", cancel_superseded, "stop the pipeline's older runs for the same branch or PR"),
+        Command("sweep", sweep, "complete the reports of runs that ended without their own (the CronWorkflow)"),
+        Command("rerun", rerun, "run a check run's pipeline again for a Re-run click (the App webhook)"),
     )
 }
 

@@ -122,11 +122,11 @@ def read_run(run: Run, environ: Mapping[str, str], log_lines: int) -> RunRead:
     return RunRead(steps, commands, tails, workflow, notes)
 
 
-def find_check_runs(client: GitHubClient, run: Run) -> list[int]:
+def check_runs_of(client: GitHubClient, run: Run) -> list[dict[str, Any]]:
     """This Workflow's check runs on the commit (by name and external_id), oldest first: one, unless the start's pod
     was retried after it had created one (Argo retries a pod that failed to run)."""
     found = [
-        int(check_run["id"])
+        check_run
         for check_run in client.paginate(
             f"repos/{run.repository}/commits/{run.commit}/check-runs",
             {"check_name": run.context, "filter": "all"},
@@ -134,7 +134,11 @@ def find_check_runs(client: GitHubClient, run: Run) -> list[int]:
         )
         if isinstance(check_run, dict) and check_run.get("external_id") == run.name
     ]
-    return sorted(found)
+    return sorted(found, key=lambda check_run: int(check_run["id"]))
+
+
+def find_check_runs(client: GitHubClient, run: Run) -> list[int]:
+    return [int(check_run["id"]) for check_run in check_runs_of(client, run)]
 
 
 def complete(client: GitHubClient, run: Run, output: CheckOutput, now: float) -> None:

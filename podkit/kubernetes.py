@@ -1,6 +1,7 @@
-"""Reads the report's own run from the Kubernetes API with the pod's own ServiceAccount token: the Workflow (its
-steps, phases, times) and the `main` container log of its pods. The report's identity may only `get` workflows and
-`pods/log` in the workflow namespace (components/github_app.py); nothing here writes."""
+"""The Kubernetes API with the pod's own ServiceAccount token. The report reads its own run (the Workflow and the
+`main` container log of its pods; its identity may only `get` workflows and `pods/log`, components/github_app.py).
+The sweep lists Workflows and reads and replaces its record, the re-run reads a Workflow and creates one
+(delivery/sweep.py, delivery/rerun.py: each identity may do exactly that)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,17 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 MAX_POD_NAME_PREFIX = 253 - 10 - 1  # Argo: maxK8sResourceNameLength - k8sNamingHashLength, minus the dash
 
 
+PAGE_SIZE = 250  # Workflows per list request (each carries its node statuses)
+MAX_PAGES = 40  # 10,000 Workflows: far beyond a namespace whose runs are kept a week
+
+
 class KubernetesProblem(RuntimeError):
-    """The API could not be asked or answered with an error; the message never carries the token."""
+    """The API could not be asked or answered with an error; the message never carries the token. `status`: the
+    HTTP status of the answer, None when there was none."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _fnv32a(data: bytes) -> int:
@@ -74,15 +84,22 @@ class KubernetesApi:
     def _get(self, path: str, query: Mapping[str, Any] | None = None) -> bytes:
         return self._send("GET", path, query)
 
-    def _send(self, method: str, path: str, query: Mapping[str, Any] | None = None, patch: Any = None) -> bytes:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, Any] | None = None,
+        body: Any = None,
+        content_type: str = "application/json",
+    ) -> bytes:
         url = urllib.parse.urljoin(self.base_url, path.lstrip("/"))
         if query:
             url += "?" + urllib.parse.urlencode(query)
         headers = {"Authorization": f"Bearer {self.token}"}
         data = None
-        if patch is not None:
-            headers["Content-Type"] = "application/merge-patch+json"
-            data = json.dumps(patch).encode()
+        if body is not None:
+            headers["Content-Type"] = content_type
+            data = json.dumps(body).encode()
         request = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout, context=self.context) as answer:
@@ -90,28 +107,57 @@ class KubernetesApi:
         except urllib.error.HTTPError as error:
             with error:
                 detail = _status_message(error.read())
-            raise KubernetesProblem(f"{method} {path}: HTTP {error.code}{f': {detail}' if detail else ''}") from None
+            raise KubernetesProblem(
+                f"{method} {path}: HTTP {error.code}{f': {detail}' if detail else ''}", error.code
+            ) from None
         except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
             raise KubernetesProblem(f"{method} {path}: {getattr(error, 'reason', error)}") from None
 
-    def workflow(self, namespace: str, name: str) -> dict[str, Any]:
-        body = json.loads(self._get(f"apis/argoproj.io/v1alpha1/namespaces/{namespace}/workflows/{name}"))
-        if not isinstance(body, dict):
-            raise KubernetesProblem(f"the Workflow {namespace}/{name} is not an object")
-        return body
+    def call(
+        self, method: str, path: str, query: Mapping[str, Any] | None = None, body: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A JSON request whose answer must be an object."""
+        answer = json.loads(self._send(method, path, query, body) or b"null")
+        if not isinstance(answer, dict):
+            raise KubernetesProblem(f"{method} {path}: the answer is not an object")
+        return answer
 
     def workflows(self, namespace: str, label_selector: str) -> list[dict[str, Any]]:
-        """The namespace's Workflows with these labels (one list request; a namespace's runs of one pipeline)."""
+        """Every Workflow of `namespace` carrying `label_selector`, page by page (`limit` and `continue`)."""
         path = f"apis/argoproj.io/v1alpha1/namespaces/{namespace}/workflows"
-        body = json.loads(self._send("GET", path, {"labelSelector": label_selector}))
-        items = body.get("items") if isinstance(body, dict) else None
-        if not isinstance(items, list):
-            raise KubernetesProblem(f"the Workflows of {namespace} are not a list")
-        return [item for item in items if isinstance(item, dict)]
+        found: list[dict[str, Any]] = []
+        token = ""
+        for _ in range(MAX_PAGES):
+            query = {"labelSelector": label_selector, "limit": str(PAGE_SIZE), **({"continue": token} if token else {})}
+            page = self.call("GET", path, query)
+            items = page.get("items")
+            if not isinstance(items, list):
+                raise KubernetesProblem(f"the Workflows of {namespace} are not a list")
+            found += [item for item in items if isinstance(item, dict)]
+            token = (page.get("metadata") or {}).get("continue") or ""
+            if not token:
+                return found
+        raise KubernetesProblem(f"more than {MAX_PAGES * PAGE_SIZE} Workflows in {namespace}: stopped listing")
+
+    def create_workflow(self, namespace: str, workflow: Mapping[str, Any]) -> dict[str, Any]:
+        return self.call("POST", f"apis/argoproj.io/v1alpha1/namespaces/{namespace}/workflows", body=workflow)
+
+    def config_map(self, namespace: str, name: str) -> dict[str, Any]:
+        return self.call("GET", f"api/v1/namespaces/{namespace}/configmaps/{name}")
+
+    def replace_config_map(self, config_map: Mapping[str, Any]) -> dict[str, Any]:
+        """PUT with the resourceVersion read: a concurrent writer makes it fail (409) instead of being overwritten."""
+        metadata = config_map["metadata"]
+        path = f"api/v1/namespaces/{metadata['namespace']}/configmaps/{metadata['name']}"
+        return self.call("PUT", path, body=config_map)
+
+    def workflow(self, namespace: str, name: str) -> dict[str, Any]:
+        return self.call("GET", f"apis/argoproj.io/v1alpha1/namespaces/{namespace}/workflows/{name}")
 
     def patch_workflow(self, namespace: str, name: str, patch: Mapping[str, Any]) -> None:
         """A JSON merge patch of one Workflow (what `argo stop` sends: {"spec": {"shutdown": "Stop"}})."""
-        self._send("PATCH", f"apis/argoproj.io/v1alpha1/namespaces/{namespace}/workflows/{name}", patch=patch)
+        path = f"apis/argoproj.io/v1alpha1/namespaces/{namespace}/workflows/{name}"
+        self._send("PATCH", path, body=patch, content_type="application/merge-patch+json")
 
     def log(self, namespace: str, pod: str, limit_bytes: int, tail_lines: int | None = None) -> str:
         """The `main` container's log: at most `limit_bytes` bytes, from the start, or of its last `tail_lines`."""

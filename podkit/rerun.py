@@ -20,15 +20,12 @@ RERUN_COMMIT, RERUN_EXTERNAL_ID, RERUN_DELIVERY. Exit code: 0 re-run (or already
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
-import time
-import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from podkit.kube import Kubernetes, KubernetesError
+from podkit.kubernetes import KubernetesApi, KubernetesProblem
 from podkit.runs import (
     COMMIT,
     DELIVERY_KEY,
@@ -84,14 +81,14 @@ def _about(workflow: Mapping[str, Any], repository: str, commit: str) -> bool:
     return target is not None and target[0].lower() == repository.lower() and target[1] == commit
 
 
-def originals(kubernetes: Kubernetes, inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
+def originals(kubernetes: KubernetesApi, inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The Workflows to repeat: the check run's own, or each reporting pipeline's newest on the commit."""
     namespace, repository, commit = inputs["namespace"], inputs["repository"], inputs["commit"]
     if inputs["event"] == "check_run":
         name = inputs["external_id"]
         try:
-            workflow = kubernetes.request("GET", f"/apis/argoproj.io/v1alpha1/namespaces/{namespace}/workflows/{name}")
-        except KubernetesError as error:
+            workflow = kubernetes.workflow(namespace, name)
+        except KubernetesProblem as error:
             if error.status == 404:
                 raise LookupError(
                     f"the run {name} is gone (finished runs are kept 4 days, failed ones 7): its parameters cannot "
@@ -108,7 +105,7 @@ def originals(kubernetes: Kubernetes, inputs: Mapping[str, Any]) -> list[dict[st
     if LABEL_VALUE.match(short_name):  # the binding's label holds the name as GitHub spells it
         selector.append(f"{REPOSITORY_LABEL}={short_name}")
     newest: dict[str, dict[str, Any]] = {}
-    for workflow in kubernetes.list_workflows(namespace, ",".join(selector)):
+    for workflow in kubernetes.workflows(namespace, ",".join(selector)):
         pipeline = pipeline_of(workflow)
         if pipeline not in inputs["pipelines"] or not _about(workflow, repository, commit):
             continue
@@ -149,35 +146,26 @@ def repeated(original: Mapping[str, Any], delivery: str) -> dict[str, Any]:
 def run(environ: Mapping[str, str], now: float) -> int:
     try:
         inputs = _inputs(environ)
-        kubernetes = Kubernetes.in_cluster(environ)
-    except (BadInput, KubernetesError) as error:
+        kubernetes = KubernetesApi.in_cluster(environ)
+    except (BadInput, KubernetesProblem) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
         found = originals(kubernetes, inputs)
-    except (LookupError, KubernetesError, OSError) as error:
+    except (LookupError, KubernetesProblem, OSError) as error:
         print(f"nothing re-run: {error}", file=sys.stderr)
         return 1
     failed = 0
-    path = f"/apis/argoproj.io/v1alpha1/namespaces/{urllib.parse.quote(inputs['namespace'])}/workflows"
     for original in found:
         workflow = repeated(original, inputs["delivery"])
         name, of = workflow["metadata"]["name"], original["metadata"]["name"]
         try:
-            kubernetes.request("POST", path, workflow)
+            kubernetes.create_workflow(inputs["namespace"], workflow)
             print(f"re-running {of} as {name} (same pipeline, commit and parameters)")
-        except KubernetesError as error:
+        except KubernetesProblem as error:
             if error.status == 409:
                 print(f"{of} was already re-run for this click as {name}")
                 continue
             print(f"could not re-run {of}: {error}", file=sys.stderr)
             failed += 1
     return 1 if failed else 0
-
-
-def main(argv: list[str], environ: Mapping[str, str]) -> int:
-    return run(environ, time.time())
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv, os.environ))

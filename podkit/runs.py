@@ -1,5 +1,5 @@
 """What the in-pod commands know about the stack's runs: the labels and annotations the bindings put on every
-Workflow (delivery/triggers.py, delivery/status_hooks.py), and the shapes a repository and a commit must have."""
+Workflow (delivery/triggers.py, delivery/status_hooks.py); the repository and commit shapes are podkit/workflow.py's."""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from podkit.workflow import COMMIT, COMMIT_ANNOTATION, REPOSITORY, REPOSITORY_ANNOTATION
+
 LABEL_PREFIX = "argo-github-webhooks"
 PIPELINE_LABEL = f"{LABEL_PREFIX}/pipeline"
 REPOSITORY_LABEL = f"{LABEL_PREFIX}/repository"  # the repository's name, without its owner
-REPOSITORY_ANNOTATION = f"{LABEL_PREFIX}/repository"  # owner/name
-COMMIT_ANNOTATION = f"{LABEL_PREFIX}/commit"
 DELIVERY_KEY = f"{LABEL_PREFIX}/delivery"  # a label and an annotation
-REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/[A-Za-z0-9._-]{1,100}$")
-COMMIT = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 LABEL_VALUE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$")
 
 
@@ -30,3 +28,6 @@ def report_target(workflow: Mapping[str, Any]) -> tuple[str, str] | None:
     if REPOSITORY.match(repository) and COMMIT.match(commit) and set(commit) != {"0"}:
         return repository, commit
     return None
+
+
+__all__ = ["COMMIT", "COMMIT_ANNOTATION", "REPOSITORY", "REPOSITORY_ANNOTATION"]

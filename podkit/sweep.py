@@ -27,24 +27,19 @@ next sweep tries again), 2 bad environment.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from podkit.github_app import (
-    MAX_DESCRIPTION,
-    GitHubApi,
-    GitHubError,
-    KeyProblem,
-    Settings,
-    repository_token,
-    revoke,
-)
-from podkit.kube import Kubernetes, KubernetesError
+from github.client import GitHubClient, GitHubError
+from podkit.app_key import KeyProblem
+from podkit.checks import check_runs_of, iso
+from podkit.credentials import CredentialsProblem, PodSettings, explain, repository_token
+from podkit.kubernetes import KubernetesApi, KubernetesProblem
 from podkit.runs import COMMIT, PIPELINE_LABEL, REPOSITORY, pipeline_of, report_target
+from podkit.status import MAX_DESCRIPTION
+from podkit.workflow import Run
 
 REPORT_TEMPLATE = "argo-github-webhooks-status-report"  # delivery/status_hooks.py: the hooks' report step
 RECORD_KEY = "record.json"
@@ -180,22 +175,64 @@ def plan(
     return due, Record(in_flight, frozenset(completed))
 
 
-def status_body(completion: Completion, context: str, ui_url: str, namespace: str) -> dict[str, str]:
-    description = f"Argo Workflow {completion.workflow} {completion.outcome.reason}"
-    if len(description) > MAX_DESCRIPTION:
-        description = description[: MAX_DESCRIPTION - 1] + "…"
-    body = {"state": completion.outcome.state, "description": description, "context": context}
-    if ui_url and completion.outcome is not DELETED:  # a deleted run has nothing left to show
-        body["target_url"] = f"{ui_url.rstrip('/')}/workflows/{namespace}/{completion.workflow}"
-    return body
+def description(completion: Completion) -> str:
+    """The commit status description, within GitHub's 140 characters."""
+    text = f"Argo Workflow {completion.workflow} {completion.outcome.reason}"
+    return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
+
+
+def details_url(completion: Completion, ui_url: str, namespace: str) -> str | None:
+    if not ui_url or completion.outcome is DELETED:  # a deleted run has nothing left to show
+        return None
+    return f"{ui_url.rstrip('/')}/workflows/{namespace}/{completion.workflow}"
+
+
+def post_status(client: GitHubClient, completion: Completion, context: str, link: str | None) -> str:
+    body = {"state": completion.outcome.state, "description": description(completion), "context": context}
+    if link:
+        body["target_url"] = link
+    client.post(f"repos/{completion.repository}/statuses/{completion.commit}", body)
+    return body["state"]
+
+
+def complete_check_run(
+    client: GitHubClient, completion: Completion, context: str, link: str | None, now: float
+) -> str:
+    """The run's check run completed with the conclusion and the reason: the one it left in progress (found by name
+    and external_id), or a new one when it never made one. One it completed itself is left as it is."""
+    run = Run(completion.repository, completion.commit, completion.workflow, "", "", context, "")
+    outcome = completion.outcome
+    body: dict[str, Any] = {
+        "status": "completed",
+        "conclusion": outcome.conclusion,
+        "completed_at": iso(now),
+        "output": {
+            "title": outcome.reason.split(":")[0].split(";")[0],
+            "summary": f"Argo Workflow `{completion.workflow}` {outcome.reason}. Its own report was not made, so the "
+            "stack's sweep completed this check run.",
+        },
+    }
+    found = check_runs_of(client, run)
+    done = [check_run for check_run in found if check_run.get("status") == "completed"]
+    if done:
+        return f"{done[-1].get('conclusion')} (already completed)"
+    if not found:
+        created = {"name": context, "head_sha": completion.commit, "external_id": completion.workflow, **body}
+        if link:
+            created["details_url"] = link
+        client.post(f"repos/{completion.repository}/check-runs", created)
+    for check_run in found:  # one, unless the start's pod was retried after creating one
+        client.patch(f"repos/{completion.repository}/check-runs/{int(check_run['id'])}", body)
+    return outcome.conclusion
 
 
 def complete(
     due: list[Completion], pipelines: Mapping[str, str], environ: Mapping[str, str], now: float
 ) -> list[Completion]:
-    """Post each due report, one token per repository; the completions that could not be posted."""
-    settings = Settings.from_environment(environ)
-    api = GitHubApi(settings.api_url, settings.retry_seconds)
+    """Report each due completion, one token per repository; the completions that could not be reported."""
+    settings = PodSettings.from_environment(environ)
+    check_runs = environ.get("SWEEP_REPORT") == "check-run"
+    permissions = {"checks": "write"} if check_runs else {"statuses": "write"}
     namespace = environ.get("WORKFLOW_NAMESPACE", "")
     failed: list[Completion] = []
     by_repository: dict[str, list[Completion]] = {}
@@ -203,25 +240,29 @@ def complete(
         by_repository.setdefault(completion.repository, []).append(completion)
     for repository, completions in sorted(by_repository.items()):
         try:
-            token = repository_token(settings, repository, "statuses", "write", now)
-        except (GitHubError, KeyProblem, OSError, KeyError, ValueError) as error:
-            print(f"could not complete {len(completions)} run(s) on {repository}: {error}", file=sys.stderr)
+            token = repository_token(settings, repository, permissions, now)
+        except (GitHubError, CredentialsProblem, KeyProblem, OSError, KeyError, ValueError) as error:
+            print(f"could not complete {len(completions)} run(s) on {repository}: {explain(error)}", file=sys.stderr)
             failed.extend(completions)
             continue
         try:
             for completion in completions:
                 context = pipelines[completion.pipeline]
-                body = status_body(completion, context, environ.get("ARGO_UI_URL", ""), namespace)
+                link = details_url(completion, environ.get("ARGO_UI_URL", ""), namespace)
                 try:
-                    api.request("POST", f"repos/{repository}/statuses/{completion.commit}", f"Bearer {token}", body)
-                except GitHubError as error:
-                    print(f"could not complete {completion.workflow} on {repository}: {error}", file=sys.stderr)
+                    if check_runs:
+                        result = complete_check_run(token.client, completion, context, link, now)
+                    else:
+                        result = post_status(token.client, completion, context, link)
+                except (GitHubError, KeyError, ValueError, TypeError) as error:
+                    print(f"could not complete {completion.workflow} on {repository}: {explain(error)}",
+                          file=sys.stderr)
                     failed.append(completion)
                     continue
-                print(f"completed {completion.workflow}: {context}={body['state']} on {repository}@"
-                      f"{completion.commit} ({completion.outcome.reason})")
+                print(f"completed {completion.workflow}: {context}={result} on {repository}@{completion.commit} "
+                      f"({completion.outcome.reason})")
         finally:
-            revoke(settings, token)
+            token.revoke()
     return failed
 
 
@@ -242,15 +283,15 @@ def run(environ: Mapping[str, str], now: float) -> int:
         pipelines = _pipelines(environ)
         if not namespace or not record_name:
             raise ValueError("WORKFLOW_NAMESPACE and SWEEP_RECORD must be set")
-        kubernetes = Kubernetes.in_cluster(environ)
-    except (ValueError, KubernetesError) as error:
+        kubernetes = KubernetesApi.in_cluster(environ)
+    except (ValueError, KubernetesProblem) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        config_map = kubernetes.get_config_map(namespace, record_name)
+        config_map = kubernetes.config_map(namespace, record_name)
         record = Record.parse((config_map.get("data") or {}).get(RECORD_KEY))
-        workflows = list(kubernetes.list_workflows(namespace, PIPELINE_LABEL))
-    except (KubernetesError, OSError) as error:
+        workflows = list(kubernetes.workflows(namespace, PIPELINE_LABEL))
+    except (KubernetesProblem, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     due, kept = plan(workflows, record, pipelines)
@@ -266,15 +307,7 @@ def run(environ: Mapping[str, str], now: float) -> int:
         config_map["data"] = {**(config_map.get("data") or {}), RECORD_KEY: kept.text()}
         try:
             kubernetes.replace_config_map(config_map)
-        except (KubernetesError, OSError) as error:
+        except (KubernetesProblem, OSError) as error:
             print(f"error: the record was not saved: {error}", file=sys.stderr)
             return 1
     return 1 if failed else 0
-
-
-def main(argv: list[str], environ: Mapping[str, str]) -> int:
-    return run(environ, time.time())
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv, os.environ))

@@ -1,4 +1,4 @@
-"""A local fake of the Kubernetes API server, for the code that runs inside pods: HTTPS on 127.0.0.1 only.
+"""A local fake of the Kubernetes API server for the pods that write (the sweep, the re-run): HTTPS on 127.0.0.1.
 
 It answers the way the API server does for what the in-pod commands use: Workflows (list with `labelSelector`,
 `limit` and `continue`; get; create, 409 AlreadyExists for a taken name) and ConfigMaps (get; replace, 409 Conflict
@@ -75,7 +75,7 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
-class FakeKubernetes:
+class FakeApiServer:
     """The API server for one ServiceAccount: `token` with `rules` (a Role's rules) in `namespace`.
 
     `account_dir` is laid out as the kubelet mounts a pod's: `token`, `ca.crt`, `namespace`."""
@@ -101,7 +101,7 @@ class FakeKubernetes:
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def __enter__(self) -> FakeKubernetes:
+    def __enter__(self) -> FakeApiServer:
         self._thread.start()
         return self
 

@@ -4,9 +4,7 @@ server, which applies the re-run step's own Role: each click runs its pipelines 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,8 +12,8 @@ from typing import Any
 import pytest
 
 from delivery.rerun import RERUN_RULES
-from tests.fakes.kubernetes import FakeKubernetes
-from tests.harness import PROJECT_ROOT
+from tests.fakes.apiserver import FakeApiServer
+from tests.podkit.pod import run_pod
 
 NAMESPACE = "workflows"
 SHA = "d6fde92930d4715a2b49857d24b940956b26d2d3"
@@ -26,26 +24,22 @@ PIPELINES = ["secret-scan", "tests"]
 
 
 @pytest.fixture
-def kubernetes(tmp_path: Path) -> Iterator[FakeKubernetes]:
-    with FakeKubernetes(tmp_path / "serviceaccount", NAMESPACE, "rerun-sa-token", RERUN_RULES) as fake:
+def kubernetes(tmp_path: Path) -> Iterator[FakeApiServer]:
+    with FakeApiServer(tmp_path / "serviceaccount", NAMESPACE, "rerun-sa-token", RERUN_RULES) as fake:
         yield fake
 
 
-def rerun(kubernetes: FakeKubernetes, **values: str) -> subprocess.CompletedProcess[str]:
+def rerun(kubernetes: FakeApiServer, **values: str) -> subprocess.CompletedProcess[str]:
     """The re-run step's container with the environment its template gives it."""
     inputs = {"event": "check_run", "repository": "github/hello-world", "commit": SHA, "external_id": "",
               "delivery": CLICK, **values}
     env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(PROJECT_ROOT),
         **kubernetes.environment,
         "WORKFLOW_NAMESPACE": NAMESPACE,
         "RERUN_PIPELINES": json.dumps(PIPELINES),
         **{f"RERUN_{name.upper()}": value for name, value in inputs.items()},
     }
-    return subprocess.run(
-        [sys.executable, "-m", "podkit.rerun"], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    return run_pod("rerun", env)
 
 
 def original(
@@ -89,13 +83,13 @@ def original(
     }
 
 
-def created(kubernetes: FakeKubernetes) -> dict[str, dict[str, Any]]:
+def created(kubernetes: FakeApiServer) -> dict[str, dict[str, Any]]:
     return {
         name: workflow for name, workflow in kubernetes.workflows.items() if "rerun-of" in json.dumps(workflow)
     }
 
 
-def test_a_check_run_is_run_again_with_the_same_pipeline_commit_and_parameters(kubernetes: FakeKubernetes) -> None:
+def test_a_check_run_is_run_again_with_the_same_pipeline_commit_and_parameters(kubernetes: FakeApiServer) -> None:
     kubernetes.add_workflow(original(f"secret-scan-{ORIGINAL_DELIVERY}"))
     result = rerun(kubernetes, external_id=f"secret-scan-{ORIGINAL_DELIVERY}")
     assert result.returncode == 0, result.stderr
@@ -129,7 +123,7 @@ def test_a_check_run_is_run_again_with_the_same_pipeline_commit_and_parameters(k
     ]
 
 
-def test_each_click_runs_once(kubernetes: FakeKubernetes) -> None:
+def test_each_click_runs_once(kubernetes: FakeApiServer) -> None:
     kubernetes.add_workflow(original("secret-scan-a"))
     assert rerun(kubernetes, external_id="secret-scan-a").returncode == 0
     again = rerun(kubernetes, external_id="secret-scan-a")  # the step retried, or the click redelivered
@@ -141,7 +135,7 @@ def test_each_click_runs_once(kubernetes: FakeKubernetes) -> None:
     assert sorted(created(kubernetes)) == [f"secret-scan-{CLICK}", f"secret-scan-{other_click}"]
 
 
-def test_a_re_run_of_a_re_run_repeats_the_same_parameters(kubernetes: FakeKubernetes) -> None:
+def test_a_re_run_of_a_re_run_repeats_the_same_parameters(kubernetes: FakeApiServer) -> None:
     kubernetes.add_workflow(original("secret-scan-a"))
     assert rerun(kubernetes, external_id="secret-scan-a").returncode == 0
     second = "9e8d7c6b-5a49-11f0-8f7e-6d5c4b3a2910"
@@ -151,7 +145,7 @@ def test_a_re_run_of_a_re_run_repeats_the_same_parameters(kubernetes: FakeKubern
     assert again["metadata"]["labels"]["argo-github-webhooks/rerun-of"] == f"secret-scan-{CLICK}"
 
 
-def test_re_run_all_repeats_each_reporting_pipelines_newest_run_on_the_commit(kubernetes: FakeKubernetes) -> None:
+def test_re_run_all_repeats_each_reporting_pipelines_newest_run_on_the_commit(kubernetes: FakeApiServer) -> None:
     kubernetes.add_workflow(original("secret-scan-old", created="2026-12-01T09:00:00Z"))
     kubernetes.add_workflow(original("secret-scan-new", created="2026-12-01T11:00:00Z"))
     kubernetes.add_workflow(original("tests-a", pipeline="tests"))
@@ -180,7 +174,7 @@ def test_re_run_all_repeats_each_reporting_pipelines_newest_run_on_the_commit(ku
     ],
 )
 def test_what_cannot_be_repeated_is_said_and_nothing_starts(
-    kubernetes: FakeKubernetes, workflow: dict[str, Any] | None, external_id: str, message: str
+    kubernetes: FakeApiServer, workflow: dict[str, Any] | None, external_id: str, message: str
 ) -> None:
     if workflow:
         kubernetes.add_workflow(workflow)
@@ -189,7 +183,7 @@ def test_what_cannot_be_repeated_is_said_and_nothing_starts(
     assert created(kubernetes) == {}
 
 
-def test_re_run_all_on_a_commit_without_runs(kubernetes: FakeKubernetes) -> None:
+def test_re_run_all_on_a_commit_without_runs(kubernetes: FakeApiServer) -> None:
     result = rerun(kubernetes, event="check_suite")
     assert (result.returncode, result.stderr.strip()) == (
         1, f"nothing re-run: no run of a reporting pipeline on github/hello-world@{SHA} is left to repeat"
@@ -210,7 +204,7 @@ def test_re_run_all_on_a_commit_without_runs(kubernetes: FakeKubernetes) -> None
         ({"repository": "a/b/c", "external_id": "a"}, "error: repository 'a/b/c' is not owner/name"),
     ],
 )
-def test_bad_input_exits_2_before_any_request(kubernetes: FakeKubernetes, values: dict[str, str], message: str) -> None:
+def test_bad_input_exits_2_before_any_request(kubernetes: FakeApiServer, values: dict[str, str], message: str) -> None:
     result = rerun(kubernetes, **values)
     assert (result.returncode, result.stderr.strip()) == (2, message)
     assert kubernetes.requests == []

@@ -4,9 +4,7 @@ API server (TLS, RBAC from the sweep's own Role) and the fake GitHub: for each w
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,10 +16,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from delivery.status_hooks import REPORT_TEMPLATE
 from delivery.sweep import RECORD_CONFIG_MAP, SWEEP_RULES
 from podkit.sweep import RECORD_KEY, Record
+from tests.fakes.apiserver import FakeApiServer
 from tests.fakes.github import FakeGitHub, error
 from tests.fakes.github_app import GitHubAppRoutes
-from tests.fakes.apiserver import FakeApiServer as FakeKubernetes
-from tests.harness import PROJECT_ROOT
+from tests.podkit.pod import run_pod
 
 APP_ID = "424242"
 NAMESPACE = "workflows"
@@ -43,15 +41,15 @@ def github(key: rsa.RSAPrivateKey) -> Iterator[GitHubAppRoutes]:
 
 
 @pytest.fixture
-def kubernetes(tmp_path: Path) -> Iterator[FakeKubernetes]:
-    with FakeKubernetes(tmp_path / "serviceaccount", NAMESPACE, "sweep-sa-token", SWEEP_RULES) as fake:
+def kubernetes(tmp_path: Path) -> Iterator[FakeApiServer]:
+    with FakeApiServer(tmp_path / "serviceaccount", NAMESPACE, "sweep-sa-token", SWEEP_RULES) as fake:
         fake.add_config_map(RECORD_CONFIG_MAP, {})
         yield fake
 
 
 @pytest.fixture
 def environment(
-    tmp_path: Path, key: rsa.RSAPrivateKey, github: GitHubAppRoutes, kubernetes: FakeKubernetes
+    tmp_path: Path, key: rsa.RSAPrivateKey, github: GitHubAppRoutes, kubernetes: FakeApiServer
 ) -> dict[str, str]:
     credentials = tmp_path / "credentials"
     credentials.mkdir()
@@ -72,12 +70,8 @@ def environment(
 
 
 def sweep(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """The sweep's container: `python3 -m podkit.sweep` with the pod's environment and nothing else."""
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(PROJECT_ROOT), "GITHUB_RETRY_SECONDS": "0.01",
-           **environment}
-    return subprocess.run(
-        [sys.executable, "-m", "podkit.sweep"], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    """The sweep's container: `python3 podkit.pyz sweep` with the pod's environment and nothing else."""
+    return run_pod("sweep", environment)
 
 
 def workflow(
@@ -114,7 +108,7 @@ def workflow(
     return document
 
 
-def record(kubernetes: FakeKubernetes) -> Record:
+def record(kubernetes: FakeApiServer) -> Record:
     return Record.parse(kubernetes.config_maps[RECORD_CONFIG_MAP]["data"].get(RECORD_KEY))
 
 
@@ -134,7 +128,7 @@ def one_repository_calls(repository: str, *commits: str) -> list[tuple[str, str]
 
 
 def test_runs_that_reported_themselves_cost_no_github_request(
-    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeKubernetes
+    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeApiServer
 ) -> None:
     kubernetes.add_workflow(workflow("secret-scan-a", "Succeeded", report="Succeeded"))
     kubernetes.add_workflow(workflow("secret-scan-b", "Failed", message="step test failed", report="Succeeded"))
@@ -156,7 +150,7 @@ def test_runs_that_reported_themselves_cost_no_github_request(
 
 
 def test_a_terminated_run_is_completed_as_cancelled(
-    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeKubernetes
+    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeApiServer
 ) -> None:
     # `argo terminate` skips exit handlers: no report node at all.
     kubernetes.add_workflow(
@@ -190,7 +184,7 @@ def test_a_terminated_run_is_completed_as_cancelled(
 
 
 def test_a_run_deleted_in_flight_is_completed_as_cancelled_by_the_next_sweep(
-    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeKubernetes
+    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeApiServer
 ) -> None:
     kubernetes.add_workflow(workflow("tests-d", "Running", pipeline="tests", repository="acme/api", commit=OTHER_SHA))
     assert sweep(environment).returncode == 0
@@ -215,7 +209,7 @@ def test_a_run_deleted_in_flight_is_completed_as_cancelled_by_the_next_sweep(
 
 
 def test_a_run_past_its_deadline_whose_report_failed_is_completed_as_timed_out(
-    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeKubernetes
+    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeApiServer
 ) -> None:
     step = {"name": "secret-scan-x[0].scan", "templateName": "scan", "phase": "Failed",
             "message": "Pod was active on the node longer than the specified deadline"}
@@ -239,7 +233,7 @@ def test_a_run_past_its_deadline_whose_report_failed_is_completed_as_timed_out(
 
 
 def test_a_report_that_gave_up_is_completed_with_the_runs_own_result(
-    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeKubernetes
+    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeApiServer
 ) -> None:
     # The exit report exited 1 after GitHub throttled it past its retries: Argo records the node Failed, and
     # continueOn kept the run Succeeded.
@@ -262,7 +256,7 @@ def test_a_report_that_gave_up_is_completed_with_the_runs_own_result(
 
 
 def test_github_refusing_leaves_the_runs_for_the_next_sweep(
-    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeKubernetes
+    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeApiServer
 ) -> None:
     kubernetes.add_workflow(workflow("secret-scan-t", "Failed", shutdown="Terminate"))
     kubernetes.add_workflow(workflow("tests-d", "Running", pipeline="tests"))
@@ -285,7 +279,7 @@ def test_github_refusing_leaves_the_runs_for_the_next_sweep(
 
 
 def test_other_workflows_and_pipelines_that_do_not_report_are_left_alone(
-    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeKubernetes
+    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeApiServer
 ) -> None:
     kubernetes.add_workflow(workflow("hello-world-a", "Failed", pipeline="hello-world", shutdown="Terminate"))
     kubernetes.add_workflow(workflow("secret-scan-m", "Failed", commit="0" * 40, shutdown="Terminate"))
@@ -299,7 +293,7 @@ def test_other_workflows_and_pipelines_that_do_not_report_are_left_alone(
 
 
 def test_workflows_are_listed_page_by_page(
-    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeKubernetes
+    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeApiServer
 ) -> None:
     kubernetes.page_size = 2
     for index in range(5):
@@ -312,7 +306,7 @@ def test_workflows_are_listed_page_by_page(
 
 
 def test_a_concurrent_change_of_the_record_fails_the_sweep_rather_than_losing_it(
-    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeKubernetes
+    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeApiServer
 ) -> None:
     kubernetes.add_workflow(workflow("tests-c", "Running", pipeline="tests"))
     original = kubernetes._answer
@@ -325,27 +319,27 @@ def test_a_concurrent_change_of_the_record_fails_the_sweep_rather_than_losing_it
     kubernetes._answer = bump_then_answer  # type: ignore[method-assign]
     result = sweep(environment)
     assert result.returncode == 1
-    assert "error: the record was not saved: PUT /api/v1/namespaces/workflows/configmaps/" in result.stderr
+    assert "error: the record was not saved: PUT api/v1/namespaces/workflows/configmaps/" in result.stderr
     assert "HTTP 409" in result.stderr
 
 
-def test_the_identity_may_do_nothing_else(environment: dict[str, str], kubernetes: FakeKubernetes) -> None:
+def test_the_identity_may_do_nothing_else(environment: dict[str, str], kubernetes: FakeApiServer) -> None:
     """The fake applies the sweep's Role: a wrong record name is refused, which is what RBAC would do."""
     result = sweep({**environment, "SWEEP_RECORD": "another-config-map"})
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "error: GET /api/v1/namespaces/workflows/configmaps/another-config-map: HTTP 403 (configmaps "
+        "error: GET api/v1/namespaces/workflows/configmaps/another-config-map: HTTP 403: configmaps "
         '"another-config-map" is forbidden: User "system:serviceaccount:workflows:tested" cannot get resource '
-        '"configmaps" in API group "" in the namespace "workflows")'
+        '"configmaps" in API group "" in the namespace "workflows"'
     )
 
 
 def test_the_api_servers_certificate_is_checked(environment: dict[str, str], tmp_path: Path) -> None:
     other = tmp_path / "other-account"
-    with FakeKubernetes(other, NAMESPACE, "sweep-sa-token", SWEEP_RULES):  # a CA that did not sign the server's
+    with FakeApiServer(other, NAMESPACE, "sweep-sa-token", SWEEP_RULES):  # a CA that did not sign the server's
         result = sweep({**environment, "KUBERNETES_SERVICE_ACCOUNT_DIR": str(other)})
     assert result.returncode == 1
-    assert "the API server cannot be reached" in result.stderr and "CERTIFICATE_VERIFY_FAILED" in result.stderr
+    assert "CERTIFICATE_VERIFY_FAILED" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -362,7 +356,7 @@ def test_a_bad_environment_exits_2(environment: dict[str, str], change: dict[str
 
 
 def test_no_token_is_printed(
-    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeKubernetes
+    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeApiServer
 ) -> None:
     kubernetes.add_workflow(workflow("secret-scan-t", "Failed", shutdown="Terminate"))
     result = sweep(environment)
