@@ -324,7 +324,7 @@ def test_git_credentials_fail_the_clone_when_github_refuses(github: GitHubAppRou
 def test_unknown_command_is_a_usage_error() -> None:
     result = run("deploy", {})
     assert result.returncode == 2
-    assert result.stderr.splitlines()[0] == "error: unknown command 'deploy' (one of: status, check-run, git-credentials, revoke-git-credentials, paths, cancel-superseded)"
+    assert result.stderr.splitlines()[0] == "error: unknown command 'deploy' (one of: status, check-run, git-credentials, revoke-git-credentials, paths, cancel-superseded, sweep, rerun)"
     assert result.stdout == ""
 
 
