@@ -9,10 +9,12 @@ from components.argo_workflows import ArgoWorkflows, ArgoWorkflowsArgs
 from components.github_app import GitHubApp, GitHubAppArgs
 from components.github_webhooks import OrganizationWebhook, OrganizationWebhookArgs
 from components.pipeline import EventPipeline, EventPipelineArgs
+from components.report_upkeep import ReportUpkeep, ReportUpkeepArgs
 from components.required_checks import OrganizationRequiredChecks, OrganizationRequiredChecksArgs
 from components.secret_scan import SecretScanRules, SecretScanRulesArgs
 from components.superseded_runs import SupersededRuns, SupersededRunsArgs
 from components.webhook_auth import WebhookAuth, WebhookAuthArgs
+from delivery.rerun import APP_EVENTS
 from delivery.status_hooks import StatusReporting
 from settings.pulumi_config import github_credentials, load_settings
 
@@ -29,7 +31,11 @@ gc.freeze()
 argo = ArgoWorkflows("argo-workflows", ArgoWorkflowsArgs.from_settings(settings))
 auth = WebhookAuth(
     "github-webhook",
-    WebhookAuthArgs(namespace=argo.workflow_namespace.metadata.name, secret_version=settings.webhook_secret_version),
+    WebhookAuthArgs(
+        namespace=argo.workflow_namespace.metadata.name,
+        secret_version=settings.webhook_secret_version,
+        app_webhook=settings.reruns_from_github,
+    ),
 )
 access = settings.github_access
 github_app = GitHubApp(
@@ -72,6 +78,21 @@ pipelines = [
     )
     for pipeline in settings.pipelines
 ]
+# Runs that end without their report are completed by the sweep; an App's check runs can be re-run from GitHub.
+upkeep = (
+    ReportUpkeep(
+        "report-upkeep",
+        ReportUpkeepArgs(
+            namespace=settings.workflow_namespace,
+            contexts=settings.report_contexts,
+            reporting=reporting,
+            reruns=settings.reruns_from_github,
+        ),
+        opts=pulumi.ResourceOptions(depends_on=[argo, github_app]),
+    )
+    if settings.report_contexts and access
+    else None
+)
 # GitHub pings each new webhook at once: everything that answers it must exist first. The last resource of each chain
 # (each waits for the ones before it), rather than whole components: the same order, without expanding every
 # component into its children once per organization.
@@ -126,3 +147,10 @@ pulumi.export("webhookUrl", settings.events_url)
 pulumi.export("webhookSecret", auth.secret)
 pulumi.export("organizationWebhooks", {name: component.webhook_id for name, component in organizations.items()})
 pulumi.export("requiredCheckRulesets", {name: component.ruleset_id for name, component in rulesets.items()})
+if settings.reruns_from_github and auth.app_secret is not None:
+    # What the GitHub App's own webhook needs (docs/github-app.md, "Re-run from GitHub").
+    pulumi.export(
+        "githubAppWebhook",
+        {"url": settings.app_webhook_url, "contentType": "application/json", "events": list(APP_EVENTS)},
+    )
+    pulumi.export("githubAppWebhookSecret", auth.app_secret)

@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from delivery.webhook_clients import SLOTS, WEBHOOK_CLIENTS_SECRET
+from delivery.webhook_clients import APP_SERVICE_ACCOUNT, APP_TOKEN_SECRET, SLOTS, WEBHOOK_CLIENTS_SECRET
 from settings.chart import (
     CHART_NAME,
     CHART_REPOSITORY,
@@ -49,7 +49,7 @@ class ArgoWorkflowsArgs:
     ui: UiIngress | None = None
     # The ServiceAccounts webhook clients act as (keys of the webhook-clients Secret) and their token Secrets:
     # the server reads exactly these.
-    webhook_identities: Sequence[tuple[str, str]] = tuple((slot.service_account, slot.token_secret) for slot in SLOTS)
+    webhook_identities: Sequence[tuple[str, str]] = field(default_factory=lambda: webhook_identities(False))
 
     @classmethod
     def from_settings(cls, settings: StackSettings) -> ArgoWorkflowsArgs:
@@ -61,7 +61,14 @@ class ArgoWorkflowsArgs:
             pod_security=settings.pod_security,
             network_policy=settings.network_policy,
             ui=settings.ui,
+            webhook_identities=webhook_identities(settings.reruns_from_github),
         )
+
+
+def webhook_identities(app_webhook: bool) -> tuple[tuple[str, str], ...]:
+    """(ServiceAccount, token Secret) of each webhook-clients entry: the organizations' three, and the App's."""
+    identities = tuple((slot.service_account, slot.token_secret) for slot in SLOTS)
+    return (*identities, (APP_SERVICE_ACCOUNT, APP_TOKEN_SECRET)) if app_webhook else identities
 
 
 def server_rules(webhook_identities: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:

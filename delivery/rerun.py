@@ -24,11 +24,12 @@ from delivery.expr import quote
 from delivery.status_hooks import container_security_context, pod_security_context
 from delivery.triggers import DELIVERY_HEADER, EVENT_HEADER, LABEL_PREFIX, payload_path
 from delivery.workflow_names import workflow_name_expression
+from settings.config import APP_EVENTS_DISCRIMINATOR
 from settings.images import PYTHON
 from settings.labels import MANAGED_BY
 from settings.templates import ARGO_API_VERSION
 
-APP_DISCRIMINATOR = "github-app"  # the App webhook's URL ends .../events/<namespace>/github-app
+APP_DISCRIMINATOR = APP_EVENTS_DISCRIMINATOR  # the App webhook's URL ends .../events/<namespace>/github-app
 APP_EVENTS = ("check_run", "check_suite")  # what to tick in the App's settings
 RERUN = f"{LABEL_PREFIX}-rerun"  # the WorkflowTemplate, the pod's ServiceAccount and its Role
 RERUN_WORKFLOW_PREFIX = "rerun"  # each re-run Workflow: rerun-<delivery GUID>

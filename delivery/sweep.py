@@ -43,6 +43,7 @@ def sweep_environment(
         {"name": "WORKFLOW_NAMESPACE", "value": namespace},
         {"name": "SWEEP_PIPELINES", "value": json.dumps(dict(sorted(contexts.items())), separators=(",", ":"))},
         {"name": "SWEEP_RECORD", "value": RECORD_CONFIG_MAP},
+        {"name": "SWEEP_REPORT", "value": reporting.command},  # check-run or status, as the hooks report
         {"name": "GITHUB_API_URL", "value": reporting.api_url},
         *([{"name": "GITHUB_APP_ID", "value": str(reporting.app_id)}] if reporting.app_id is not None else []),
         {"name": "GITHUB_CREDENTIALS_DIR", "value": CREDENTIALS_MOUNT},

@@ -37,6 +37,10 @@ class ClientSlot:
 
 SLOTS = (ClientSlot("previous", -1), ClientSlot("current", 0), ClientSlot("next", 1))
 CURRENT = SLOTS[1]
+# The GitHub App's own webhook (check_run / check_suite `rerequested`: Re-run from GitHub) signs with a secret of
+# its own, so its deliveries act as this ServiceAccount, which may only submit the re-run (delivery/rerun.py).
+APP_SERVICE_ACCOUNT = "github-app-webhook"
+APP_TOKEN_SECRET = f"{APP_SERVICE_ACCOUNT}.service-account-token"
 
 
 def accepted_versions(version: int) -> dict[str, int]:

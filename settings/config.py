@@ -66,6 +66,7 @@ PROJECT = "argo-github-webhooks"
 RELEASE_NAME = "argo-workflows"
 DEFAULT_CHART_VERSION = "1.0.18"
 EVENTS_DISCRIMINATOR = "github"  # the last segment of the stack's events URL, tested first by every binding
+APP_EVENTS_DISCRIMINATOR = "github-app"  # the GitHub App's own webhook (Re-run from GitHub): delivery/rerun.py
 # The default Kubernetes provider must update Secrets in place: see _check_kubernetes_provider.
 SECRET_MUTABLE_KEY = "kubernetes:enableSecretMutable"
 
@@ -236,6 +237,22 @@ class StackSettings:
     def events_url(self) -> str:
         """The stack's one events endpoint: every organization's webhook posts here (discriminator `github`)."""
         return f"{self.argo_server_url}api/v1/events/{self.workflow_namespace}/{EVENTS_DISCRIMINATOR}"
+
+    @property
+    def report_contexts(self) -> dict[str, str]:
+        """Reporting pipeline -> its status context / check run name."""
+        return {pipeline.name: pipeline.status.context for pipeline in self.pipelines if pipeline.status is not None}
+
+    @property
+    def reruns_from_github(self) -> bool:
+        """Re-run from GitHub: only an App's check runs have the button, and GitHub tells only the App's webhook."""
+        access = self.github_access
+        return bool(access and access.reports_check_runs and self.report_contexts)
+
+    @property
+    def app_webhook_url(self) -> str:
+        """Where the GitHub App's own webhook posts: the same events API, discriminator `github-app`."""
+        return f"{self.argo_server_url}api/v1/events/{self.workflow_namespace}/{APP_EVENTS_DISCRIMINATOR}"
 
     def pipelines_of(self, organization: str) -> tuple[Pipeline, ...]:
         """The pipelines that listen to `organization`'s deliveries: all but those whose `organizations` omit it."""

@@ -6,7 +6,7 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-from hera.workflows.models import WorkflowEventBinding, WorkflowSpec, WorkflowTemplate
+from hera.workflows.models import CronWorkflow, WorkflowEventBinding, WorkflowSpec, WorkflowTemplate
 
 from settings.chart import chart_values
 from settings.config import parse_settings
@@ -15,7 +15,11 @@ from settings.templates import schema_problems
 from tests.harness import PROJECT_ROOT, StackRun, dev_config, fixture_project, run_stack, stack_config
 
 KUBERNETES_VERSION = "1.33.0"
-ARGO_MODELS = {"WorkflowTemplate": WorkflowTemplate, "WorkflowEventBinding": WorkflowEventBinding}
+ARGO_MODELS = {
+    "WorkflowTemplate": WorkflowTemplate,
+    "WorkflowEventBinding": WorkflowEventBinding,
+    "CronWorkflow": CronWorkflow,
+}
 
 # The chart keys the program sets, each checked by hand in argo-helm's charts/argo-workflows/values.yaml (1.0.18 and
 # the versions around it; the chart has no values.schema.json, so a misspelt key would be silently ignored).
@@ -109,6 +113,14 @@ def test_validators_catch_mistakes() -> None:
     assert schema_problems(WorkflowEventBinding, binding) == ["spec.submit.workflowTemplateRef.nmae: unknown field"]
     binding["spec"]["event"] = {"selector": 3}
     assert schema_problems(WorkflowEventBinding, binding)[0].startswith("spec.event.selector: Input should be")
+    cron = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "CronWorkflow",
+        "metadata": {"name": "x"},
+        "spec": {"schedule": "* * * * *", "workflowSpec": {"workflowTemplateRef": {"name": "x"}}},
+    }
+    # Argo v4 has `schedules` (a list); the singular `schedule` of v3 is gone.
+    assert schema_problems(CronWorkflow, cron)[0] == "spec.schedules: Field required"
 
 
 def _leaf_keys(values: dict[str, Any], prefix: str = "") -> set[str]:
