@@ -24,7 +24,7 @@ WORKFLOW_SERVICE_ACCOUNT = "argo-workflow"  # the chart's workflow ServiceAccoun
 # Identities of the stack that a workflow must never run as: the webhook identities (their token submits any
 # pipeline with any arguments), Argo Server's and the controller's, and the program's own steps' (the report's reads
 # every run and its logs). Prefixes, so new identities are covered too.
-RESERVED_ACCOUNT_PREFIXES = ("github-webhook", "argo-workflows", "argo-github-webhooks")
+RESERVED_ACCOUNT_PREFIXES = ("github-webhook", "github-app", "argo-workflows", "argo-github-webhooks")
 # The stack's own Secrets in the workflow namespace: the App's key or token (github-app), the webhook clients'
 # secrets and every ServiceAccount token (a token Secret gives its holder that identity's rights).
 RESERVED_SECRET_PREFIXES = ("github-app", "github-webhook", "argo-workflow", "argo-github-webhooks")

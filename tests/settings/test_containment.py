@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
+from delivery.rerun import RERUN
 from delivery.status_hooks import REPORT_SERVICE_ACCOUNT
-from delivery.webhook_clients import SLOTS, WEBHOOK_CLIENTS_SECRET
+from delivery.sweep import SWEEP
+from delivery.webhook_clients import APP_SERVICE_ACCOUNT, APP_TOKEN_SECRET, SLOTS, WEBHOOK_CLIENTS_SECRET
 from settings.chart import CONTROLLER_CONFIG_MAP, SERVER_SERVICE_ACCOUNT, WORKFLOW_SERVICE_ACCOUNT
 from settings.config import ConfigError, parse_settings
 from settings.containment import containment_problems, reserved_account, reserved_secret
@@ -282,6 +284,9 @@ def test_names_the_checks_rely_on_match_the_program() -> None:
     assert reserved_account(SERVER_SERVICE_ACCOUNT) and reserved_account(CONTROLLER_SERVICE_ACCOUNT)
     assert all(reserved_account(slot.service_account) and reserved_secret(slot.token_secret) for slot in SLOTS)
     assert reserved_secret(WEBHOOK_CLIENTS_SECRET) and reserved_secret("github-app")
+    # The App webhook's identity (submits re-runs), the sweep's and the re-run step's.
+    assert reserved_account(APP_SERVICE_ACCOUNT) and reserved_secret(APP_TOKEN_SECRET)
+    assert reserved_account(SWEEP) and reserved_account(RERUN)
     assert not reserved_account(WORKFLOW_SERVICE_ACCOUNT) and not reserved_secret("team-registry")
 
 
