@@ -5,8 +5,9 @@ A lifecycle hook when the Workflow starts and the exit handler when it ends run 
 <command>` (the artifact from the ConfigMap `podkit`): `check-run` for a GitHub App with check runs (in_progress,
 then completed with Argo's conclusion and the reason), `status` otherwise (pending, then success / failure / error
 from `{{workflow.status}}`). Argo turns a passed Workflow red when its exit handler fails, so the report runs as a
-step with `continueOn` failed and error: even a pod that never starts cannot change the run's result. podkit itself
-always exits 0 and says in its log why a report could not be made. Every value reaches it through its environment.
+step with `continueOn` failed and error: even a pod that never starts cannot change the run's result. podkit exits 1
+when GitHub could not be told (and says why in its log): the failed exit report is what the sweep (podkit/sweep.py)
+completes later. Every value reaches it through its environment.
 
 The repository and commit come from the Workflow's annotations (set by the pipeline's WorkflowEventBinding), read
 through `{{workflow.annotations.json}}`: that variable always exists, so a Workflow submitted by hand still validates

@@ -34,8 +34,8 @@ class Command:
 COMMANDS: dict[str, Command] = {
     command.name: command
     for command in (
-        Command("status", report_status, "post the run's commit status (always exits 0)"),
-        Command("check-run", report_check_run, "create or complete the run's check run (always exits 0)"),
+        Command("status", report_status, "post the run's commit status (1: GitHub was not told)"),
+        Command("check-run", report_check_run, "create or complete the run's check run (1: GitHub was not told)"),
         Command("git-credentials", write_git_credentials, "a git config with a contents:read token for REPOSITORY"),
         Command("revoke-git-credentials", revoke_git_credentials, "after the fetch: revoke the clone's token"),
         Command("paths", decide_paths, "run or skip: does the pull request change a file PATH_FILTER wants"),

@@ -6,7 +6,8 @@ are read with the pod's own ServiceAccount (get workflows, get pods/log), the ou
 check run of this Workflow is found by name and external_id and completed with one PATCH carrying the first 50
 annotations; more annotations follow 50 per PATCH, up to the cap. If the start never created it, the end creates it
 completed. One installation token per pod (checks: write on this repository only), revoked at the end.
-Always exits 0: a report never changes the run's result; why one could not be made is printed to the log.
+Exits 1 when GitHub could not be told (why is printed to the log), else 0: the step's `continueOn` keeps the run's
+own result either way, and the sweep (podkit/sweep.py) completes a check run whose exit report failed.
 """
 
 from __future__ import annotations
@@ -209,7 +210,7 @@ def send_report(
     extra: str = "",
 ) -> int:
     """`send` with a token for this repository's check runs, revoked after it; the log says what it cost or why
-    the report could not be made. Always 0."""
+    the report could not be made: then 1 (the step's continueOn keeps the run's result; the sweep completes it)."""
     where = f"{run.repository}@{run.commit}"
     try:
         token = repository_token(PodSettings.from_environment(environ), run.repository, {"checks": "write"}, now)
@@ -219,7 +220,7 @@ def send_report(
             token.revoke()
     except (GitHubError, CredentialsProblem, KeyProblem, OSError, KeyError, ValueError, TypeError) as error:
         print(f"could not report check run {run.context}={state} on {where}: {explain(error)}")
-        return 0
+        return 1
     usage = token.client.usage
     print(
         f"reported check run {run.context}={state} on {where}{said}: {usage.requests} requests to GitHub, "

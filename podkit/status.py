@@ -1,6 +1,8 @@
 """`status`: the commit status of a run (githubToken, or a GitHub App with check runs turned off).
 
-Always exits 0: a report must never change the run's result; why it could not be made is printed to the log."""
+Exits 0 when it reported, or when there is nothing to report on; 1 when GitHub could not be told (why is printed
+to the log). The step's `continueOn` keeps the run's own result either way, and the failed step is what the sweep
+(podkit/sweep.py) looks for to complete the report later."""
 
 from __future__ import annotations
 
@@ -54,7 +56,7 @@ def report_status(environ: Mapping[str, str], now: float) -> int:
             token.revoke()
     except (GitHubError, CredentialsProblem, KeyProblem, OSError, KeyError, ValueError, TypeError) as error:
         print(f"could not report commit status {body['context']}={body['state']} on {where}: {explain(error)}")
-        return 0
+        return 1
     link = f": {body['target_url']}" if "target_url" in body else ""
     print(f"reported {body['context']}={body['state']} on {where}{link}")
     return 0
