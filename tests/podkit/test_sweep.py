@@ -363,3 +363,80 @@ def test_no_token_is_printed(
     output = result.stdout + result.stderr
     assert "sweep-sa-token" not in output
     assert all(minted.token not in output for minted in github.minted)
+
+
+# --- check runs (a GitHub App with check runs on) ------------------------------------------------------------------
+
+
+def in_progress(github: GitHubAppRoutes, name: str, context: str = "argo/secret-scan", commit: str = SHA) -> None:
+    """The check run a run's start hook left in progress (as podkit's check-run command creates it)."""
+    github.check_runs.append(
+        {"repository": "acme/widgets", "id": 5_000_000 + len(github.check_runs), "app": {"id": int(APP_ID)},
+         "name": context, "head_sha": commit, "external_id": name, "status": "in_progress",
+         "annotations": [], "annotation_requests": []}
+    )
+
+
+def test_check_runs_left_in_progress_are_completed_with_the_conclusion(
+    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeApiServer
+) -> None:
+    in_progress(github, "secret-scan-t")
+    in_progress(github, "secret-scan-x", commit=OTHER_SHA)
+    kubernetes.add_workflow(workflow("secret-scan-t", "Failed", shutdown="Terminate"))
+    kubernetes.add_workflow(
+        workflow("secret-scan-x", "Failed", message="Step exceeded its deadline", report="Failed", commit=OTHER_SHA,
+                 report_message="Error (exit code 1)")
+    )
+    result = sweep({**environment, "SWEEP_REPORT": "check-run"})
+    assert result.returncode == 0, result.stderr
+    completed = {run["external_id"]: run for run in github.check_runs}
+    assert {name: (run["status"], run["conclusion"]) for name, run in completed.items()} == {
+        "secret-scan-t": ("completed", "cancelled"),
+        "secret-scan-x": ("completed", "timed_out"),
+    }
+    assert completed["secret-scan-t"]["output"] == {
+        "title": "cancelled",
+        "summary": "Argo Workflow `secret-scan-t` cancelled: the run was terminated (argo terminate skips its exit "
+        "hooks). Its own report was not made, so the stack's sweep completed this check run.",
+    }
+    assert github.statuses == []
+    (minted,) = github.minted  # one token for the repository, for checks only
+    assert minted.permissions == {"checks": "write"}
+    assert github_calls(github) == [
+        ("GET", "/repos/acme/widgets/installation"),
+        ("POST", "/app/installations/77/access_tokens"),
+        ("GET", f"/repos/acme/widgets/commits/{SHA}/check-runs"),
+        ("PATCH", "/repos/acme/widgets/check-runs/5000000"),
+        ("GET", f"/repos/acme/widgets/commits/{OTHER_SHA}/check-runs"),
+        ("PATCH", "/repos/acme/widgets/check-runs/5000001"),
+        ("DELETE", "/installation/token"),
+    ]
+
+
+def test_a_run_deleted_before_its_check_run_existed_gets_one_completed(
+    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeApiServer
+) -> None:
+    environment = {**environment, "SWEEP_REPORT": "check-run"}
+    kubernetes.add_workflow(workflow("tests-d", "Pending", pipeline="tests"))
+    assert sweep(environment).returncode == 0
+    kubernetes.delete_workflow("tests-d")
+    result = sweep(environment)
+    assert result.returncode == 0, result.stderr
+    (created,) = github.check_runs
+    assert {key: created[key] for key in ("name", "head_sha", "external_id", "status", "conclusion")} == {
+        "name": "ci/tests", "head_sha": SHA, "external_id": "tests-d", "status": "completed", "conclusion": "cancelled"
+    }
+    assert "details_url" not in created  # a deleted run has nothing left to show
+
+
+def test_a_check_run_the_run_completed_itself_is_left_alone(
+    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeApiServer
+) -> None:
+    in_progress(github, "secret-scan-g")
+    github.check_runs[0].update(status="completed", conclusion="success")
+    # Its report completed the check run, then failed on a later annotation batch: the step failed.
+    kubernetes.add_workflow(workflow("secret-scan-g", "Succeeded", report="Failed"))
+    result = sweep({**environment, "SWEEP_REPORT": "check-run"})
+    assert result.returncode == 0, result.stderr
+    assert "completed secret-scan-g: argo/secret-scan=success (already completed)" in result.stdout
+    assert [method for method, _ in github_calls(github)].count("PATCH") == 0
