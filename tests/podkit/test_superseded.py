@@ -106,7 +106,7 @@ def test_a_second_push_to_a_pull_request_stops_the_first_run(tmp_path: Path) -> 
             (
                 "GET",
                 f"/apis/argoproj.io/v1alpha1/namespaces/{NAMESPACE}/workflows",
-                {"labelSelector": "argo-github-webhooks/pipeline=scan,workflows.argoproj.io/completed!=true"},
+                {"labelSelector": "argo-github-webhooks/pipeline=scan,workflows.argoproj.io/completed!=true", "limit": "250"},
             ),
             ("PATCH", f"/apis/argoproj.io/v1alpha1/namespaces/{NAMESPACE}/workflows/scan-{FIRST}", {}),
         ]
