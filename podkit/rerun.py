@@ -99,6 +99,7 @@ def originals(kubernetes: KubernetesApi, inputs: Mapping[str, Any]) -> list[dict
             raise LookupError(f"{name} is not a run of a reporting pipeline of this stack")
         if not _about(workflow, repository, commit):
             raise LookupError(f"{name} is not about {repository}@{commit}: the check run does not belong to it")
+        template_of(workflow)
         return [workflow]
     short_name = repository.partition("/")[2]
     selector = [PIPELINE_LABEL]
@@ -109,12 +110,28 @@ def originals(kubernetes: KubernetesApi, inputs: Mapping[str, Any]) -> list[dict
         pipeline = pipeline_of(workflow)
         if pipeline not in inputs["pipelines"] or not _about(workflow, repository, commit):
             continue
+        try:
+            template_of(workflow)
+        except LookupError:
+            continue
         created = str(workflow["metadata"].get("creationTimestamp", ""))
         if pipeline not in newest or created > str(newest[pipeline]["metadata"].get("creationTimestamp", "")):
             newest[pipeline] = workflow
     if not newest:
         raise LookupError(f"no run of a reporting pipeline on {repository}@{commit} is left to repeat")
     return [newest[pipeline] for pipeline in sorted(newest)]
+
+
+SKIP_PREFIX = f"{LABEL_PREFIX}-skip-"  # a required pipeline's skip run (delivery/required.py)
+
+
+def template_of(workflow: Mapping[str, Any]) -> str:
+    """The template the run ran: its pipeline's, or its pipeline's skip template; anything else is refused."""
+    pipeline = pipeline_of(workflow)
+    name = str(((workflow.get("spec") or {}).get("workflowTemplateRef") or {}).get("name", ""))
+    if name not in (pipeline, f"{SKIP_PREFIX}{pipeline}"):
+        raise LookupError(f"{workflow['metadata']['name']} ran the template {name!r}, not its pipeline's")
+    return name
 
 
 def repeated(original: Mapping[str, Any], delivery: str) -> dict[str, Any]:
@@ -132,7 +149,7 @@ def repeated(original: Mapping[str, Any], delivery: str) -> dict[str, Any]:
         for parameter in ((original.get("spec") or {}).get("arguments") or {}).get("parameters") or []
         if isinstance(parameter, dict) and "name" in parameter and "value" in parameter
     ]
-    spec: dict[str, Any] = {"workflowTemplateRef": {"name": pipeline}}
+    spec: dict[str, Any] = {"workflowTemplateRef": {"name": template_of(original)}}
     if parameters:
         spec["arguments"] = {"parameters": parameters}
     return {

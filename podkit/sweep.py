@@ -103,12 +103,15 @@ def _nodes(workflow: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def _exit_reports(workflow: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The exit hook's report nodes (Argo names the exit handler's nodes `<workflow>.onExit...`)."""
-    exit_prefix = f"{workflow['metadata']['name']}.onExit"
+    """The report nodes that ran once the run was over: the exit handler's (Argo names its nodes
+    `<workflow>.onExit...`), or the run's own root when the run is nothing but a report (a required pipeline's skip
+    run, delivery/required.py)."""
+    name = workflow["metadata"]["name"]
     return [
         node
         for node in _nodes(workflow)
-        if node.get("templateName") == REPORT_TEMPLATE and str(node.get("name", "")).startswith(exit_prefix)
+        if node.get("templateName") == REPORT_TEMPLATE
+        and (str(node.get("name", "")).startswith(f"{name}.onExit") or node.get("name") == name)
     ]
 
 

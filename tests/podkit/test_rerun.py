@@ -208,3 +208,25 @@ def test_bad_input_exits_2_before_any_request(kubernetes: FakeApiServer, values:
     result = rerun(kubernetes, **values)
     assert (result.returncode, result.stderr.strip()) == (2, message)
     assert kubernetes.requests == []
+
+
+def test_a_skipped_required_check_is_re_run_as_the_skip_it_was(kubernetes: FakeApiServer) -> None:
+    skipped = original("secret-scan-s")
+    skipped["spec"] = {
+        "workflowTemplateRef": {"name": "argo-github-webhooks-skip-secret-scan"},
+        "arguments": {"parameters": [{"name": "conclusion", "value": "skipped"}, {"name": "reason", "value": "r"}]},
+    }
+    kubernetes.add_workflow(skipped)
+    assert rerun(kubernetes, external_id="secret-scan-s").returncode == 0
+    assert kubernetes.workflows[f"secret-scan-{CLICK}"]["spec"] == skipped["spec"]
+
+
+def test_a_run_of_another_template_is_not_repeated(kubernetes: FakeApiServer) -> None:
+    other = original("secret-scan-o")
+    other["spec"]["workflowTemplateRef"] = {"name": "hello-world"}
+    kubernetes.add_workflow(other)
+    result = rerun(kubernetes, external_id="secret-scan-o")
+    assert (result.returncode, result.stderr.strip()) == (
+        1, "nothing re-run: secret-scan-o ran the template 'hello-world', not its pipeline's"
+    )
+    assert created(kubernetes) == {}

@@ -440,3 +440,16 @@ def test_a_check_run_the_run_completed_itself_is_left_alone(
     assert result.returncode == 0, result.stderr
     assert "completed secret-scan-g: argo/secret-scan=success (already completed)" in result.stdout
     assert [method for method, _ in github_calls(github)].count("PATCH") == 0
+
+
+def test_a_skip_run_reported_by_its_own_root_costs_nothing(
+    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeApiServer
+) -> None:
+    """A required pipeline's skip run is nothing but its report (delivery/required.py): its root node."""
+    skip = workflow("secret-scan-k", "Succeeded")
+    skip["status"]["nodes"] = {"secret-scan-k": {"name": "secret-scan-k", "templateName": REPORT_TEMPLATE,
+                                                 "phase": "Succeeded", "type": "Pod"}}
+    kubernetes.add_workflow(skip)
+    result = sweep({**environment, "SWEEP_REPORT": "check-run"})
+    assert result.returncode == 0, result.stderr
+    assert github.fake.requests == []
