@@ -134,8 +134,11 @@ def outcome_of(workflow: Mapping[str, Any]) -> Outcome:
     messages = [message, *(str(node.get("message") or "") for node in _nodes(workflow))]
     gave_up = _exit_report_failure(workflow)
     missing = f"; its report gave up ({gave_up})" if gave_up else ""
-    if (workflow.get("spec") or {}).get("shutdown") == "Terminate" or "strategy 'Terminate'" in message:
+    shutdown = (workflow.get("spec") or {}).get("shutdown")
+    if shutdown == "Terminate" or "strategy 'Terminate'" in message:
         return Outcome("error", "cancelled", "cancelled: the run was terminated (argo terminate skips its exit hooks)")
+    if shutdown == "Stop" or "strategy 'Stop'" in message:  # argo stop, or a newer push (cancelInProgress)
+        return Outcome("error", "cancelled", f"cancelled: the run was stopped{missing}")
     if phase != "Succeeded" and any(text in found for found in messages for text in DEADLINE_MESSAGES):
         return Outcome("failure", "timed_out", f"timed out: the run exceeded its deadline{missing}")
     if phase == "Succeeded":

@@ -453,3 +453,19 @@ def test_a_skip_run_reported_by_its_own_root_costs_nothing(
     result = sweep({**environment, "SWEEP_REPORT": "check-run"})
     assert result.returncode == 0, result.stderr
     assert github.fake.requests == []
+
+
+def test_a_stopped_run_whose_report_gave_up_is_completed_as_cancelled(
+    environment: dict[str, str], github: GitHubAppRoutes, kubernetes: FakeApiServer
+) -> None:
+    # argo stop (or a newer push with cancelInProgress) runs the exit handler; here its report failed.
+    kubernetes.add_workflow(
+        workflow("secret-scan-p", "Failed", message="Stopped with strategy 'Stop'", shutdown="Stop", report="Failed",
+                 report_message="Error (exit code 1)")
+    )
+    result = sweep(environment)
+    assert result.returncode == 0, result.stderr
+    ((_, _, body),) = github.statuses
+    assert (body["state"], body["description"]) == (
+        "error", "Argo Workflow secret-scan-p cancelled: the run was stopped; its report gave up (Error (exit code 1))"
+    )
